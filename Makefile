@@ -1,0 +1,20 @@
+# pgkube.operator developer entry points. See README.md.
+.PHONY: test unit controlplane-build controlplane-up controlplane-down run sanity
+
+PYTHON ?= .venv/bin/python
+
+# Every test, on a fresh machine: installs what it needs, builds (or reuses) the control plane.
+test:
+	bash scripts/test.sh
+
+unit:
+	$(PYTHON) -m pytest tests/unit -q
+
+controlplane-build:
+	bash controlplane/build.sh
+
+controlplane-up:
+	$(PYTHON) tools/controlplane.py up
+
+controlplane-down:
+	$(PYTHON) tools/controlplane.py down
