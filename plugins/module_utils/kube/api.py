@@ -1,0 +1,143 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, pgkube maintainers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""A small, dict-in dict-out view of the Kubernetes API for the library.
+
+Wraps a ``kubernetes.dynamic`` client (the one kubernetes.core builds). Objects go
+in and come out as plain dicts. Every call is counted in ``self.requests`` (reads
+and writes separately) so tests and benchmarks can show that a no-op reconcile
+writes nothing. With ``dry_run`` every write is sent with ``dryRun=All``
+(server-side dry run: validated and defaulted by the API server, never stored).
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.pgkube.operator.plugins.module_utils.errors import KubernetesError
+
+try:
+    from kubernetes.dynamic.exceptions import NotFoundError, DynamicApiError, ResourceNotFoundError
+    HAS_KUBERNETES = True
+except ImportError:
+    HAS_KUBERNETES = False
+    NotFoundError = DynamicApiError = ResourceNotFoundError = Exception
+
+MERGE_PATCH = "application/merge-patch+json"
+
+
+def _api_error(exc, what):
+    status = getattr(exc, "status", None)
+    reason = getattr(exc, "reason", None)
+    summary = getattr(exc, "summary", None)
+    message = summary() if callable(summary) else str(exc)
+    return KubernetesError("%s failed: %s" % (what, message), status=status, reason=reason)
+
+
+def _describe(kind, namespace, name):
+    return "%s %s/%s" % (kind, namespace, name) if namespace else "%s %s" % (kind, name)
+
+
+class KubeApi:
+    """Plain-dict access to the Kubernetes API with request counting and dry run."""
+
+    def __init__(self, dynamic_client, dry_run=False):
+        self.client = dynamic_client
+        self.dry_run = dry_run
+        self.requests = {"read": 0, "write": 0}
+        self._resources = {}
+
+    def resource(self, kind, api_version):
+        key = (kind, api_version)
+        if key not in self._resources:
+            try:
+                self._resources[key] = self.client.resources.get(api_version=api_version, kind=kind)
+            except ResourceNotFoundError:
+                raise KubernetesError("the API server does not serve %s in %s (is the CRD installed?)" % (kind, api_version), status=404)
+        return self._resources[key]
+
+    def _write_params(self, params):
+        if self.dry_run:
+            params["dry_run"] = "All"
+        return params
+
+    def get(self, kind, api_version, namespace, name):
+        """The object as a dict, or None when it does not exist."""
+        resource = self.resource(kind, api_version)
+        self.requests["read"] += 1
+        try:
+            return resource.get(name=name, namespace=namespace).to_dict()
+        except NotFoundError:
+            return None
+        except DynamicApiError as exc:
+            raise _api_error(exc, "reading " + _describe(kind, namespace, name))
+
+    def list(self, kind, api_version, namespace=None, label_selector=None):
+        """Objects of a kind (in a namespace, matching a selector) as dicts."""
+        resource = self.resource(kind, api_version)
+        params = {}
+        if namespace:
+            params["namespace"] = namespace
+        if label_selector:
+            params["label_selector"] = label_selector
+        self.requests["read"] += 1
+        try:
+            return [item for item in resource.get(**params).to_dict().get("items") or []]
+        except DynamicApiError as exc:
+            raise _api_error(exc, "listing %s in %s" % (kind, namespace or "all namespaces"))
+
+    def create(self, obj):
+        kind, api_version = obj["kind"], obj["apiVersion"]
+        namespace = obj.get("metadata", {}).get("namespace")
+        resource = self.resource(kind, api_version)
+        self.requests["write"] += 1
+        try:
+            return resource.create(body=obj, namespace=namespace, **self._write_params({})).to_dict()
+        except DynamicApiError as exc:
+            raise _api_error(exc, "creating " + _describe(kind, namespace, obj["metadata"].get("name")))
+
+    def replace(self, obj):
+        kind, api_version = obj["kind"], obj["apiVersion"]
+        namespace = obj.get("metadata", {}).get("namespace")
+        resource = self.resource(kind, api_version)
+        self.requests["write"] += 1
+        try:
+            return resource.replace(body=obj, namespace=namespace, **self._write_params({})).to_dict()
+        except DynamicApiError as exc:
+            raise _api_error(exc, "replacing " + _describe(kind, namespace, obj["metadata"].get("name")))
+
+    def patch(self, kind, api_version, namespace, name, patch, subresource=None):
+        """JSON merge patch (RFC 7386)."""
+        resource = self.resource(kind, api_version)
+        if subresource:
+            resource = getattr(resource, subresource)
+        self.requests["write"] += 1
+        try:
+            return resource.patch(body=patch, name=name, namespace=namespace, content_type=MERGE_PATCH,
+                                  **self._write_params({})).to_dict()
+        except DynamicApiError as exc:
+            raise _api_error(exc, "patching " + _describe(kind, namespace, name))
+
+    def replace_status(self, obj):
+        """PUT the status subresource (as the Zalando operator's UpdateStatus)."""
+        resource = self.resource(obj["kind"], obj["apiVersion"]).status
+        self.requests["write"] += 1
+        try:
+            return resource.replace(body=obj, namespace=obj["metadata"].get("namespace"), **self._write_params({})).to_dict()
+        except DynamicApiError as exc:
+            raise _api_error(exc, "updating the status of " + _describe(obj["kind"], obj["metadata"].get("namespace"), obj["metadata"]["name"]))
+
+    def delete(self, kind, api_version, namespace, name, propagation_policy=None):
+        """Delete; returns False when the object was already gone."""
+        resource = self.resource(kind, api_version)
+        body = {"kind": "DeleteOptions", "apiVersion": "v1"}
+        if propagation_policy:
+            body["propagationPolicy"] = propagation_policy
+        self.requests["write"] += 1
+        try:
+            resource.delete(name=name, namespace=namespace, body=body, **self._write_params({}))
+            return True
+        except NotFoundError:
+            return False
+        except DynamicApiError as exc:
+            raise _api_error(exc, "deleting " + _describe(kind, namespace, name))

@@ -1,0 +1,54 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, pgkube maintainers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Read the current state of a cluster's Kubernetes objects."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.pgkube.operator.plugins.module_utils.kube.kinds import api_version, object_key
+
+# Kinds a cluster owns that are found by its selector labels when deleting it.
+LABELLED_KINDS = ("StatefulSet", "Service", "Endpoints", "Secret", "PodDisruptionBudget", "ConfigMap", "PersistentVolumeClaim")
+
+
+def label_selector(labels):
+    return ",".join("%s=%s" % (k, v) for k, v in sorted(labels.items()))
+
+
+def observe_objects(api, desired_objects):
+    """Map (kind, namespace, name) -> current object (absent objects are left out)."""
+    observed = {}
+    for obj in desired_objects:
+        kind, namespace, name = object_key(obj)
+        current = api.get(kind, obj.get("apiVersion") or api_version(kind), namespace, name)
+        if current is not None:
+            observed[(kind, namespace, name)] = current
+    return observed
+
+
+def observe_secrets(api, namespaced_names):
+    """Map secret name -> current Secret for the (namespace, name) pairs given."""
+    found = {}
+    for namespace, name in namespaced_names:
+        current = api.get("Secret", "v1", namespace, name)
+        if current is not None:
+            found[name] = current
+    return found
+
+
+def observe_pods(api, namespace, selector):
+    pods = api.list("Pod", "v1", namespace, label_selector(selector))
+    return sorted(pods, key=lambda pod: pod["metadata"]["name"])
+
+
+def observe_owned(api, namespace, selector, kinds=LABELLED_KINDS):
+    """Everything in the namespace carrying the cluster's selector labels, by key."""
+    found = {}
+    for kind in kinds:
+        for obj in api.list(kind, api_version(kind), namespace, label_selector(selector)):
+            obj.setdefault("kind", kind)
+            obj.setdefault("apiVersion", api_version(kind))
+            found[object_key(obj)] = obj
+    return found
