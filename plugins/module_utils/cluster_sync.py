@@ -1,0 +1,142 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, pgkube maintainers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Converge (or delete) the Kubernetes objects of one cluster: model -> desired -> observe -> plan -> execute.
+
+This is what the ``postgres_cluster`` module, the per-cluster role and the watcher's
+native engine call. It needs a ``KubeApi`` (kube/api.py) and an ``OperatorConfig``.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import copy
+
+from ansible_collections.pgkube.operator.plugins.module_utils.config_source import split_namespaced_name
+from ansible_collections.pgkube.operator.plugins.module_utils.desired.cluster import build_cluster
+from ansible_collections.pgkube.operator.plugins.module_utils.desired.labels import selector_labels
+from ansible_collections.pgkube.operator.plugins.module_utils.desired.secrets import secret_users
+from ansible_collections.pgkube.operator.plugins.module_utils.execute.kube import apply_plan
+from ansible_collections.pgkube.operator.plugins.module_utils.model.manifest import ClusterSpec, validate_cluster_name
+from ansible_collections.pgkube.operator.plugins.module_utils.observe.cluster import (
+    observe_objects, observe_owned, observe_pods, observe_secrets,
+)
+from ansible_collections.pgkube.operator.plugins.module_utils.plan.planner import plan_cluster, plan_delete
+
+REDACTED = "<redacted>"
+
+
+class SyncResult:
+    """What a sync or delete did (or, in check mode, would do)."""
+
+    def __init__(self, cluster, plan, warnings, diff=None):
+        self.cluster = cluster
+        self.plan = plan
+        self.warnings = list(warnings)
+        self.diff = diff
+
+    @property
+    def changed(self):
+        return bool(self.plan.actions)
+
+    @property
+    def actions(self):
+        return self.plan.summary()
+
+    @property
+    def rolling_update_pods(self):
+        pods = []
+        for action in self.plan.actions:
+            if action.action == "flag_rolling_update":
+                pods.extend(action.pods or [])
+        return sorted(set(pods))
+
+    def as_dict(self):
+        result = {"changed": self.changed, "actions": self.actions, "rolling_update_pods": self.rolling_update_pods}
+        if self.diff is not None:
+            result["diff"] = self.diff
+        return result
+
+
+def parse_cluster(manifest, cfg):
+    """ClusterSpec from a manifest, with the configuration-dependent name rule applied."""
+    cluster = ClusterSpec.from_manifest(manifest)
+    validate_cluster_name(cluster, cfg.enable_team_id_clustername_prefix)
+    return cluster
+
+
+def _pod_environment(api, cluster, cfg):
+    """Data of ``pod_environment_configmap`` and key names of ``pod_environment_secret`` (reference §4.9)."""
+    configmap_data = None
+    secret_keys = None
+    if cfg.pod_environment_configmap:
+        namespace, name = split_namespaced_name(cfg.pod_environment_configmap, cluster.namespace, "pod_environment_configmap")
+        found = api.get("ConfigMap", "v1", namespace, name)
+        if found is None and namespace != cluster.namespace:
+            found = api.get("ConfigMap", "v1", cluster.namespace, name)
+        configmap_data = (found or {}).get("data") or {}
+    if cfg.pod_environment_secret:
+        found = api.get("Secret", "v1", cluster.namespace, cfg.pod_environment_secret)
+        secret_keys = sorted(((found or {}).get("data") or {}).keys())
+    return configmap_data, secret_keys
+
+
+def redact(obj):
+    """A copy of an object fit for output: Secret data values replaced."""
+    if not obj or obj.get("kind") != "Secret":
+        return obj
+    shown = copy.deepcopy(obj)
+    for field in ("data", "stringData"):
+        if isinstance(shown.get(field), dict):
+            shown[field] = dict((key, REDACTED) for key in shown[field])
+    shown.get("metadata", {}).pop("managedFields", None)
+    return shown
+
+
+def _diff(plan, observed, desired_by_key):
+    before, after = {}, {}
+    for action in plan.actions:
+        key = (action.kind, action.namespace, action.name)
+        label = "%s/%s/%s" % (action.kind, action.namespace, action.name)
+        current = observed.get(key)
+        before[label] = redact(current) if current is not None else None
+        if action.action == "delete":
+            after[label] = None
+        elif action.action == "flag_rolling_update":
+            after[label] = {"pods": list(action.pods or []), "annotation": "rolling update required"}
+        else:
+            after[label] = redact(action.body or desired_by_key.get(key))
+    return {"before": before, "after": after}
+
+
+def sync_cluster(api, manifest, cfg, want_diff=False):
+    """Converge every Kubernetes object of the cluster; returns a SyncResult."""
+    cluster = parse_cluster(manifest, cfg)
+    warnings = list(getattr(cluster, "warnings", []) or [])
+    users = secret_users(cluster, cfg, warnings=[])
+    existing_secrets = observe_secrets(api, sorted(set((u.namespace, u.secret_name) for u in users)))
+    configmap_data, secret_keys = _pod_environment(api, cluster, cfg)
+    desired = build_cluster(cluster, cfg, existing_secrets=existing_secrets,
+                            pod_env_configmap_data=configmap_data, pod_env_secret_keys=secret_keys)
+    warnings.extend(desired.warnings)
+    observed = observe_objects(api, desired.objects)
+    pods = observe_pods(api, cluster.namespace, selector_labels(cluster, cfg))
+    plan = plan_cluster(desired.objects, observed, cfg, pods=pods)
+    diff = None
+    if want_diff:
+        diff = _diff(plan, observed, dict(((o["kind"], o["metadata"].get("namespace"), o["metadata"]["name"]), o) for o in desired.objects))
+    if plan.actions:
+        apply_plan(api, plan)
+    return SyncResult(cluster, plan, warnings, diff)
+
+
+def delete_cluster(api, manifest, cfg, want_diff=False):
+    """Delete the cluster's objects as reference §5.11 says (PVCs and Secrets per configuration)."""
+    cluster = parse_cluster(manifest, cfg)
+    observed = observe_owned(api, cluster.namespace, selector_labels(cluster, cfg))
+    plan = plan_delete(observed, cfg, cluster)
+    diff = _diff(plan, observed, {}) if want_diff else None
+    if plan.actions:
+        apply_plan(api, plan)
+    return SyncResult(cluster, plan, [], diff)

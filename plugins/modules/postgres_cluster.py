@@ -1,0 +1,306 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, pgkube maintainers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: postgres_cluster
+short_description: Converge the Kubernetes objects of a Zalando-compatible PostgreSQL cluster
+version_added: 0.1.0
+author:
+  - pgkube maintainers (@pgkube)
+description:
+  - Reads a C(postgresql) cluster manifest (group C(acid.zalan.do), version C(v1)), the same
+    manifest the Zalando Postgres Operator accepts, and converges every Kubernetes object the
+    Zalando operator would create for it, with the same names, labels, selectors and Spilo
+    environment, so that a cluster moves between the two operators without a rolling update.
+  - Objects created or kept in sync are the StatefulSet, the master and replica Services, the
+    master Endpoints (Endpoints mode only), one Secret per LOGIN role with a password, the two
+    PodDisruptionBudgets, and the pod ServiceAccount and RoleBinding of the namespace.
+  - Existing Secrets are the source of truth for passwords; they are never rewritten.
+  - Changes that need new pods are not applied to running pods by this module. The pods are flagged
+    with the C(zalando-postgres-operator-rolling-update-required) annotation and returned in
+    RV(rolling_update_pods); the pod-by-pod rolling update is done by the operator.
+  - With O(state=absent) the cluster's objects are deleted as the Zalando operator does. Persistent
+    volume claims and Secrets are deleted only when the operator configuration says so
+    (C(enable_persistent_volume_claim_deletion), C(enable_secrets_deletion)).
+  - Roles and databases inside PostgreSQL are managed by M(pgkube.operator.postgres_roles).
+options:
+  definition:
+    description:
+      - The C(postgresql) manifest, as a dictionary or a YAML string.
+      - Mutually exclusive with O(src) and O(name).
+    type: raw
+    aliases: [resource_definition]
+  src:
+    description:
+      - Path to a file holding the C(postgresql) manifest (YAML).
+      - Mutually exclusive with O(definition) and O(name).
+    type: path
+  name:
+    description:
+      - Name of a C(postgresql) resource to read from the cluster (with O(namespace)).
+      - Mutually exclusive with O(definition) and O(src).
+    type: str
+  namespace:
+    description:
+      - Namespace of the C(postgresql) resource given by O(name), and the default namespace of a
+        manifest that has none.
+      - Also the namespace of O(operator_config_map) and O(operator_configuration) when they do not
+        name one.
+    type: str
+    default: default
+  operator_config:
+    description:
+      - The operator configuration as a dictionary of the flat keys of the Zalando operator's
+        ConfigMap (for example C(docker_image), C(enable_owner_references)). Values may be
+        typed (booleans, lists) or strings in the ConfigMap syntax.
+      - Keys that are not given take the ConfigMap defaults.
+      - Mutually exclusive with O(operator_config_map) and O(operator_configuration). When none of
+        the three is given, the built-in defaults are used.
+    type: dict
+  operator_config_map:
+    description:
+      - C([namespace/]name) of a ConfigMap holding the operator configuration (the Zalando
+        operator's C(CONFIG_MAP_NAME)).
+    type: str
+  operator_configuration:
+    description:
+      - C([namespace/]name) of an C(OperatorConfiguration) resource holding the operator configuration
+        (the Zalando operator's C(POSTGRES_OPERATOR_CONFIGURATION_OBJECT)).
+    type: str
+  state:
+    description:
+      - V(present) creates or updates the cluster's objects; V(absent) deletes them.
+    type: str
+    choices: [present, absent]
+    default: present
+extends_documentation_fragment:
+  - kubernetes.core.k8s_auth_options
+attributes:
+  check_mode:
+    description: Every write is sent to the API server as a server-side dry run; nothing is stored.
+    support: full
+  diff_mode:
+    description: Shows the current and the desired form of every object that changes; Secret values are redacted.
+    support: full
+requirements:
+  - kubernetes >= 24.2.0
+  - PyYAML >= 3.11
+notes:
+  - The C(postgresql) CRD must be installed when O(name) is used; see C(manifests/crds/) in the collection.
+seealso:
+  - module: pgkube.operator.postgres_roles
+"""
+
+EXAMPLES = r"""
+- name: Converge a cluster from a manifest file
+  pgkube.operator.postgres_cluster:
+    src: manifests/examples/minimal-postgres-manifest.yaml
+    namespace: databases
+
+- name: Converge a cluster defined inline, with a few configuration keys
+  pgkube.operator.postgres_cluster:
+    definition:
+      apiVersion: acid.zalan.do/v1
+      kind: postgresql
+      metadata:
+        name: acid-minimal-cluster
+        namespace: databases
+      spec:
+        teamId: acid
+        numberOfInstances: 2
+        volume:
+          size: 1Gi
+        postgresql:
+          version: "17"
+    operator_config:
+      enable_owner_references: true
+      docker_image: ghcr.io/zalando/spilo-18:4.1-p2
+
+- name: Converge a cluster whose manifest is already in the cluster, with the operator's ConfigMap
+  pgkube.operator.postgres_cluster:
+    name: acid-minimal-cluster
+    namespace: databases
+    operator_config_map: postgres-operator/postgres-operator
+
+- name: Delete a cluster's objects (volumes are kept unless the configuration says otherwise)
+  pgkube.operator.postgres_cluster:
+    name: acid-minimal-cluster
+    namespace: databases
+    state: absent
+"""
+
+RETURN = r"""
+actions:
+  description: What was done (or, in check mode, would be done), in order, each with the reason.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    kind:
+      description: Kind of the object.
+      type: str
+      sample: StatefulSet
+    namespace:
+      description: Namespace of the object.
+      type: str
+      sample: databases
+    name:
+      description: Name of the object.
+      type: str
+      sample: acid-minimal-cluster
+    action:
+      description: One of V(create), V(patch), V(replace), V(recreate), V(delete), V(flag_rolling_update).
+      type: str
+      sample: patch
+    reason:
+      description: Why, in words a person can read.
+      type: str
+      sample: "env SPILO_CONFIGURATION changed: pods need a rolling update"
+  sample:
+    - kind: Service
+      namespace: databases
+      name: acid-minimal-cluster-repl
+      action: create
+      reason: Service does not exist
+rolling_update_pods:
+  description: Pods flagged for a rolling update by this run (annotation C(zalando-postgres-operator-rolling-update-required)).
+  returned: always
+  type: list
+  elements: str
+  sample: [acid-minimal-cluster-0, acid-minimal-cluster-1]
+api_requests:
+  description: How many Kubernetes API requests this run made, reads and writes apart (a no-op run makes no write).
+  returned: always
+  type: dict
+  sample: {"read": 9, "write": 0}
+diff:
+  description: The current and the desired form of every object that changes, keyed C(kind/namespace/name).
+  returned: when diff mode is on
+  type: dict
+  sample:
+    before:
+      Service/databases/acid-minimal-cluster: null
+    after:
+      Service/databases/acid-minimal-cluster:
+        kind: Service
+"""
+
+import copy
+import traceback
+
+from ansible.module_utils.basic import missing_required_lib
+
+from ansible_collections.pgkube.operator.plugins.module_utils.errors import KubernetesError, PgkubeError, ValidationError
+
+K8S_IMP_ERR = None
+try:
+    from ansible_collections.kubernetes.core.plugins.module_utils.args_common import AUTH_ARG_SPEC
+    from ansible_collections.kubernetes.core.plugins.module_utils.k8s.core import AnsibleK8SModule
+    from ansible_collections.kubernetes.core.plugins.module_utils.k8s.exceptions import CoreException
+    HAS_K8S_CORE = True
+except ImportError:
+    K8S_IMP_ERR = traceback.format_exc()
+    HAS_K8S_CORE = False
+    AUTH_ARG_SPEC = {}
+
+YAML_IMP_ERR = None
+try:
+    import yaml
+    HAS_YAML = True
+except ImportError:
+    YAML_IMP_ERR = traceback.format_exc()
+    HAS_YAML = False
+
+
+def argument_spec():
+    spec = copy.deepcopy(AUTH_ARG_SPEC)
+    spec.update(
+        definition=dict(type="raw", aliases=["resource_definition"]),
+        src=dict(type="path"),
+        name=dict(type="str"),
+        namespace=dict(type="str", default="default"),
+        operator_config=dict(type="dict"),
+        operator_config_map=dict(type="str"),
+        operator_configuration=dict(type="str"),
+        state=dict(type="str", choices=["present", "absent"], default="present"),
+    )
+    return spec
+
+
+def load_manifest(module, api):
+    """The cluster manifest from definition, src or the cluster itself."""
+    params = module.params
+    if params["definition"] is not None:
+        manifest = params["definition"]
+        if isinstance(manifest, str):
+            manifest = yaml.safe_load(manifest)
+    elif params["src"]:
+        with open(params["src"]) as handle:
+            manifest = yaml.safe_load(handle)
+    else:
+        manifest = api.get("postgresql", "acid.zalan.do/v1", params["namespace"], params["name"])
+        if manifest is None:
+            raise ValidationError("name", "postgresql %s/%s not found" % (params["namespace"], params["name"]))
+    if not isinstance(manifest, dict):
+        raise ValidationError("definition", "the manifest must be a mapping (a postgresql resource)")
+    manifest = copy.deepcopy(manifest)
+    metadata = manifest.setdefault("metadata", {})
+    if isinstance(metadata, dict) and not metadata.get("namespace"):
+        metadata["namespace"] = params["namespace"]
+    return manifest
+
+
+def run(module):
+    from ansible_collections.pgkube.operator.plugins.module_utils.cluster_sync import delete_cluster, sync_cluster
+    from ansible_collections.pgkube.operator.plugins.module_utils.config_source import load_config
+    from ansible_collections.pgkube.operator.plugins.module_utils.kube.client import kubernetes_api
+
+    params = module.params
+    api = kubernetes_api(module)
+    manifest = load_manifest(module, api)
+    cfg = load_config(api, config=params["operator_config"], configmap=params["operator_config_map"],
+                      operator_configuration=params["operator_configuration"], default_namespace=params["namespace"])
+    operation = sync_cluster if params["state"] == "present" else delete_cluster
+    result = operation(api, manifest, cfg, want_diff=module._diff)
+    output = dict(changed=result.changed, actions=result.actions, rolling_update_pods=result.rolling_update_pods,
+                  api_requests=dict(api.requests))
+    if module._diff:
+        output["diff"] = result.diff
+    for warning in result.warnings:
+        module.warn(warning)
+    module.exit_json(**output)
+
+
+def main():
+    if not HAS_K8S_CORE:
+        from ansible.module_utils.basic import AnsibleModule
+        AnsibleModule(argument_spec={}).fail_json(msg=missing_required_lib("kubernetes.core collection"), exception=K8S_IMP_ERR)
+    module = AnsibleK8SModule(
+        argument_spec=argument_spec(),
+        supports_check_mode=True,
+        mutually_exclusive=[("definition", "src", "name"), ("operator_config", "operator_config_map", "operator_configuration")],
+        required_one_of=[("definition", "src", "name")],
+    )
+    if not HAS_YAML:
+        module.fail_json(msg=missing_required_lib("PyYAML"), exception=YAML_IMP_ERR)
+    try:
+        run(module)
+    except ValidationError as exc:
+        module.fail_json(msg="invalid input: %s" % exc, field=exc.path)
+    except KubernetesError as exc:
+        module.fail_json(msg=str(exc), status=exc.status)
+    except CoreException as exc:
+        module.fail_from_exception(exc)
+    except PgkubeError as exc:
+        module.fail_json(msg=str(exc))
+
+
+if __name__ == "__main__":
+    main()
