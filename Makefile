@@ -18,3 +18,10 @@ controlplane-up:
 
 controlplane-down:
 	$(PYTHON) tools/controlplane.py down
+
+# Quick start: local control plane + CRDs + the minimal example cluster, converged once.
+run:
+	bash scripts/run.sh
+
+sanity:
+	bash scripts/sanity.sh

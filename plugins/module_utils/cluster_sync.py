@@ -110,10 +110,24 @@ def _diff(plan, observed, desired_by_key):
     return {"before": before, "after": after}
 
 
+def _resolve_uid(api, cluster, warnings):
+    """Owner references need the CR's uid; a manifest given inline has none, so read it."""
+    if cluster.uid:
+        return
+    current = api.get("postgresql", "acid.zalan.do/v1", cluster.namespace, cluster.name)
+    if current is None:
+        warnings.append("enable_owner_references is on but postgresql %s/%s does not exist: objects are created without owner references"
+                        % (cluster.namespace, cluster.name))
+        return
+    cluster.uid = current["metadata"].get("uid")
+
+
 def sync_cluster(api, manifest, cfg, want_diff=False):
     """Converge every Kubernetes object of the cluster; returns a SyncResult."""
     cluster = parse_cluster(manifest, cfg)
     warnings = list(getattr(cluster, "warnings", []) or [])
+    if cfg.enable_owner_references:
+        _resolve_uid(api, cluster, warnings)
     users = secret_users(cluster, cfg, warnings=[])
     existing_secrets = observe_secrets(api, sorted(set((u.namespace, u.secret_name) for u in users)))
     configmap_data, secret_keys = _pod_environment(api, cluster, cfg)
