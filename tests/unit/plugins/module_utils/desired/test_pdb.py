@@ -1,0 +1,135 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, pgkube maintainers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""PodDisruptionBudget builder (reference §4.6, upstream TestGeneratePodDisruptionBudget cases)."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import pytest
+
+from ansible_collections.pgkube.operator.plugins.module_utils.desired import pdb
+from ansible_collections.pgkube.operator.plugins.module_utils.model.manifest import ClusterSpec
+from ansible_collections.pgkube.operator.plugins.module_utils.model import config_keys
+
+try:
+    from ansible_collections.pgkube.operator.plugins.module_utils.model.config import OperatorConfig
+except ImportError:  # TEMPORARY until model/config.py lands
+    class OperatorConfig:
+        def __init__(self, values):
+            self.__dict__.update(values)
+
+        @classmethod
+        def from_dict(cls, flat):
+            import copy
+            values = dict((k.name, copy.deepcopy(k.cm_default)) for k in config_keys.CONFIG_KEYS.values())
+            values.update(flat)
+            return cls(values)
+
+        def get(self, key, default=None):
+            return self.__dict__.get(key, default)
+
+def make_cluster(name="acid-test", namespace="default", team="acid", labels=None, annotations=None, **spec):
+    body = {"teamId": team, "numberOfInstances": 2, "postgresql": {"version": "17"}, "volume": {"size": "1Gi"}}
+    body.update(spec)
+    metadata = {"name": name, "namespace": namespace, "uid": "uid-1"}
+    if labels:
+        metadata["labels"] = labels
+    if annotations:
+        metadata["annotations"] = annotations
+    return ClusterSpec.from_manifest({"apiVersion": "acid.zalan.do/v1", "kind": "postgresql", "metadata": metadata, "spec": body})
+
+
+def make_cfg(**overrides):
+    base = {"enable_master_load_balancer": False}
+    base.update(overrides)
+    return OperatorConfig.from_dict(base)
+
+
+def test_default_pdbs():
+    primary, critical = pdb.build_pdbs(make_cluster(), make_cfg())
+    assert primary == {
+        "apiVersion": "policy/v1",
+        "kind": "PodDisruptionBudget",
+        "metadata": {
+            "name": "postgres-acid-test-pdb",
+            "namespace": "default",
+            "labels": {"application": "spilo", "cluster-name": "acid-test", "team": "acid"},
+        },
+        "spec": {
+            "minAvailable": 1,
+            "selector": {"matchLabels": {"application": "spilo", "cluster-name": "acid-test", "spilo-role": "master"}},
+        },
+    }
+    assert critical == {
+        "apiVersion": "policy/v1",
+        "kind": "PodDisruptionBudget",
+        "metadata": {
+            "name": "postgres-acid-test-critical-op-pdb",
+            "namespace": "default",
+            "labels": {"application": "spilo", "cluster-name": "acid-test", "team": "acid"},
+        },
+        "spec": {
+            "maxUnavailable": 0,
+            "selector": {"matchLabels": {"application": "spilo", "cluster-name": "acid-test", "critical-operation": "true"}},
+        },
+    }
+
+
+def test_zero_instances_relax_both_budgets():
+    primary, critical = pdb.build_pdbs(make_cluster(numberOfInstances=0), make_cfg())
+    assert primary["spec"]["minAvailable"] == 0
+    assert critical["spec"]["maxUnavailable"] == "100%"
+
+
+def test_disabled_pdbs_relax_both_budgets():
+    primary, critical = pdb.build_pdbs(make_cluster(numberOfInstances=3), make_cfg(enable_pod_disruption_budget=False))
+    assert primary["spec"]["minAvailable"] == 0
+    assert critical["spec"]["maxUnavailable"] == "100%"
+
+
+def test_instance_count_is_the_raw_manifest_value():
+    cfg = make_cfg(max_instances=0)
+    assert pdb.build_primary_pdb(make_cluster(numberOfInstances=1), cfg)["spec"]["minAvailable"] == 1
+
+
+def test_custom_name_format():
+    cfg = make_cfg(pdb_name_format="postgres-{cluster}-databass-budget")
+    assert pdb.build_primary_pdb(make_cluster(), cfg)["metadata"]["name"] == "postgres-acid-test-databass-budget"
+    assert pdb.build_critical_op_pdb(make_cluster(), cfg)["metadata"]["name"] == "postgres-acid-test-critical-op-pdb"
+
+
+def test_master_label_selector_off():
+    primary = pdb.build_primary_pdb(make_cluster(), make_cfg(pdb_master_label_selector=False))
+    assert primary["spec"]["selector"]["matchLabels"] == {"application": "spilo", "cluster-name": "acid-test"}
+    assert primary["spec"]["minAvailable"] == 1
+
+
+@pytest.mark.parametrize("patroni, selector_on, expected", [
+    ({"synchronous_mode": True, "synchronous_mode_strict": True}, False, 2),
+    ({"synchronous_mode": True, "synchronous_mode_strict": True, "synchronous_node_count": 2}, False, 3),
+    ({"synchronous_mode": True, "synchronous_mode_strict": True, "synchronous_node_count": 2}, True, 1),
+    ({"synchronous_mode": True, "synchronous_node_count": 2}, False, 1),
+])
+def test_sync_strict_without_master_selector(patroni, selector_on, expected):
+    cluster = make_cluster(numberOfInstances=3, patroni=patroni)
+    primary = pdb.build_primary_pdb(cluster, make_cfg(pdb_master_label_selector=selector_on))
+    assert primary["spec"]["minAvailable"] == expected
+
+
+def test_sync_strict_still_relaxed_for_zero_instances():
+    cluster = make_cluster(numberOfInstances=0, patroni={"synchronous_mode": True, "synchronous_mode_strict": True})
+    assert pdb.build_primary_pdb(cluster, make_cfg(pdb_master_label_selector=False))["spec"]["minAvailable"] == 0
+
+
+def test_labels_and_inherited_annotations():
+    cfg = make_cfg(cluster_labels={"application": "db"}, cluster_name_label="pg", inherited_labels=["env"],
+                   inherited_annotations=["owner"], pod_role_label="role")
+    cluster = make_cluster(labels={"env": "test"}, annotations={"owner": "me", "x": "y"})
+    primary, critical = pdb.build_pdbs(cluster, cfg)
+    for budget in (primary, critical):
+        assert budget["metadata"]["labels"] == {"application": "db", "pg": "acid-test", "team": "acid", "env": "test"}
+        assert budget["metadata"]["annotations"] == {"owner": "me"}
+    assert primary["spec"]["selector"]["matchLabels"] == {"application": "db", "pg": "acid-test", "role": "master"}
+    assert critical["spec"]["selector"]["matchLabels"] == {"application": "db", "pg": "acid-test", "critical-operation": "true"}

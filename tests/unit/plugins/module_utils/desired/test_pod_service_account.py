@@ -1,0 +1,129 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, pgkube maintainers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Pod ServiceAccount / RoleBinding builder (reference §4.7)."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+
+import pytest
+
+from ansible_collections.pgkube.operator.plugins.module_utils.desired import pod_service_account
+from ansible_collections.pgkube.operator.plugins.module_utils.errors import ConfigurationError
+from ansible_collections.pgkube.operator.plugins.module_utils.model.manifest import ClusterSpec
+from ansible_collections.pgkube.operator.plugins.module_utils.model import config_keys
+
+try:
+    from ansible_collections.pgkube.operator.plugins.module_utils.model.config import OperatorConfig
+except ImportError:  # TEMPORARY until model/config.py lands
+    class OperatorConfig:
+        def __init__(self, values):
+            self.__dict__.update(values)
+
+        @classmethod
+        def from_dict(cls, flat):
+            import copy
+            values = dict((k.name, copy.deepcopy(k.cm_default)) for k in config_keys.CONFIG_KEYS.values())
+            values.update(flat)
+            return cls(values)
+
+        def get(self, key, default=None):
+            return self.__dict__.get(key, default)
+
+def make_cluster(name="acid-test", namespace="default", team="acid", labels=None, annotations=None, **spec):
+    body = {"teamId": team, "numberOfInstances": 2, "postgresql": {"version": "17"}, "volume": {"size": "1Gi"}}
+    body.update(spec)
+    metadata = {"name": name, "namespace": namespace, "uid": "uid-1"}
+    if labels:
+        metadata["labels"] = labels
+    if annotations:
+        metadata["annotations"] = annotations
+    return ClusterSpec.from_manifest({"apiVersion": "acid.zalan.do/v1", "kind": "postgresql", "metadata": metadata, "spec": body})
+
+
+def make_cfg(**overrides):
+    base = {"enable_master_load_balancer": False}
+    base.update(overrides)
+    return OperatorConfig.from_dict(base)
+
+
+def test_default_service_account_and_role_binding():
+    account, binding = pod_service_account.build_pod_service_account_objects(make_cluster(namespace="db"), make_cfg())
+    assert account == {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "postgres-pod", "namespace": "db"}}
+    assert binding == {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "RoleBinding",
+        "metadata": {"name": "postgres-pod", "namespace": "db"},
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "postgres-pod"},
+        "subjects": [{"kind": "ServiceAccount", "name": "postgres-pod", "namespace": "db"}],
+    }
+
+
+def test_custom_name_used_everywhere():
+    cfg = make_cfg(pod_service_account_name="pg-pods")
+    account, binding = pod_service_account.build_pod_service_account_objects("apps", cfg)
+    assert account["metadata"] == {"name": "pg-pods", "namespace": "apps"}
+    assert binding["metadata"]["name"] == "pg-pods"
+    assert binding["roleRef"]["name"] == "pg-pods"
+    assert binding["subjects"][0] == {"kind": "ServiceAccount", "name": "pg-pods", "namespace": "apps"}
+
+
+def test_json_definition_name_replaced_by_config_name():
+    definition = json.dumps({"apiVersion": "v1", "kind": "ServiceAccount",
+                             "metadata": {"name": "other", "namespace": "x", "labels": {"a": "b"}},
+                             "imagePullSecrets": [{"name": "registry"}]})
+    warnings = []
+    account = pod_service_account.build_pod_service_account(make_cluster(), make_cfg(pod_service_account_definition=definition), warnings)
+    assert account["metadata"] == {"name": "postgres-pod", "namespace": "default", "labels": {"a": "b"}}
+    assert account["imagePullSecrets"] == [{"name": "registry"}]
+    assert warnings
+
+
+@pytest.mark.skipif(not pod_service_account.HAS_YAML, reason="PyYAML not installed")
+def test_yaml_role_binding_definition():
+    definition = """
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata:
+  name: pods-binding
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: Role
+  name: pod-role
+subjects:
+- kind: ServiceAccount
+  name: postgres-pod
+"""
+    binding = pod_service_account.build_pod_role_binding(make_cluster(namespace="db"),
+                                                         make_cfg(pod_service_account_role_binding_definition=definition))
+    assert binding["metadata"] == {"name": "pods-binding", "namespace": "db"}
+    assert binding["roleRef"]["kind"] == "Role"
+    assert binding["subjects"] == [{"kind": "ServiceAccount", "name": "postgres-pod", "namespace": "db"}]
+
+
+@pytest.mark.parametrize("key, text, fragment", [
+    ("pod_service_account_definition", '{"kind": "ConfigMap", "metadata": {}}', "ServiceAccount"),
+    ("pod_service_account_definition", "[1, 2]", "one Kubernetes object"),
+    ("pod_service_account_role_binding_definition", '{"kind": "RoleBinding", "metadata": {"name": "x"}, "subjects": []}', "subject"),
+    ("pod_service_account_role_binding_definition", "{not: json: nor: yaml", ""),
+])
+def test_bad_definitions_raise_configuration_error(key, text, fragment):
+    cfg = make_cfg(**{key: text})
+    with pytest.raises(ConfigurationError) as info:
+        pod_service_account.build_pod_service_account_objects(make_cluster(), cfg)
+    assert info.value.path == key
+    assert fragment in str(info.value)
+
+
+def test_irsa_annotation():
+    arn = "arn:aws:iam::123456789012:role/pg"
+    account = pod_service_account.build_pod_service_account(make_cluster(), make_cfg(irsa_role_arn=arn))
+    assert account["metadata"]["annotations"] == {"eks.amazonaws.com/role-arn": arn}
+    definition = json.dumps({"kind": "ServiceAccount", "metadata": {"name": "postgres-pod", "annotations": {"k": "v"}}})
+    merged = pod_service_account.build_pod_service_account(make_cluster(), make_cfg(irsa_role_arn=arn, pod_service_account_definition=definition))
+    assert merged["metadata"]["annotations"] == {"k": "v", "eks.amazonaws.com/role-arn": arn}
+    assert merged["apiVersion"] == "v1"
+    assert "annotations" not in pod_service_account.build_pod_service_account(make_cluster(), make_cfg())["metadata"]
