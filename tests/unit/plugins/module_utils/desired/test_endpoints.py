@@ -8,25 +8,9 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.pgkube.operator.plugins.module_utils.desired import endpoints
+from ansible_collections.pgkube.operator.plugins.module_utils.model.config import OperatorConfig
 from ansible_collections.pgkube.operator.plugins.module_utils.model.manifest import ClusterSpec
-from ansible_collections.pgkube.operator.plugins.module_utils.model import config_keys
 
-try:
-    from ansible_collections.pgkube.operator.plugins.module_utils.model.config import OperatorConfig
-except ImportError:  # TEMPORARY until model/config.py lands
-    class OperatorConfig:
-        def __init__(self, values):
-            self.__dict__.update(values)
-
-        @classmethod
-        def from_dict(cls, flat):
-            import copy
-            values = dict((k.name, copy.deepcopy(k.cm_default)) for k in config_keys.CONFIG_KEYS.values())
-            values.update(flat)
-            return cls(values)
-
-        def get(self, key, default=None):
-            return self.__dict__.get(key, default)
 
 def make_cluster(name="acid-test", namespace="default", team="acid", labels=None, annotations=None, **spec):
     body = {"teamId": team, "numberOfInstances": 2, "postgresql": {"version": "17"}, "volume": {"size": "1Gi"}}

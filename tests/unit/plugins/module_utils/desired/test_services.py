@@ -10,25 +10,8 @@ __metaclass__ = type
 import pytest
 
 from ansible_collections.pgkube.operator.plugins.module_utils.desired import services
+from ansible_collections.pgkube.operator.plugins.module_utils.model.config import OperatorConfig
 from ansible_collections.pgkube.operator.plugins.module_utils.model.manifest import ClusterSpec
-from ansible_collections.pgkube.operator.plugins.module_utils.model import config_keys
-
-try:
-    from ansible_collections.pgkube.operator.plugins.module_utils.model.config import OperatorConfig
-except ImportError:  # TEMPORARY until model/config.py lands
-    class OperatorConfig:
-        def __init__(self, values):
-            self.__dict__.update(values)
-
-        @classmethod
-        def from_dict(cls, flat):
-            import copy
-            values = dict((k.name, copy.deepcopy(k.cm_default)) for k in config_keys.CONFIG_KEYS.values())
-            values.update(flat)
-            return cls(values)
-
-        def get(self, key, default=None):
-            return self.__dict__.get(key, default)
 
 DNS = services.EXTERNAL_DNS_ANNOTATION
 ELB = services.ELB_TIMEOUT_ANNOTATION
@@ -89,8 +72,8 @@ def test_selector_uses_configured_labels():
 def test_configmap_default_enables_master_load_balancer():
     """ConfigMap source, key absent: enable_master_load_balancer defaults to true (reference §3.3)."""
     cfg = OperatorConfig.from_dict({})
-    assert services.service_type(make_cluster(), cfg, "master") == (
-        "LoadBalancer" if cfg.enable_master_load_balancer else "ClusterIP")
+    assert services.service_type(make_cluster(), cfg, "master") == "LoadBalancer"
+    assert services.service_type(make_cluster(), cfg, "replica") == "ClusterIP"
 
 
 @pytest.mark.parametrize("manifest_flag, cfg_flag, expected", [
