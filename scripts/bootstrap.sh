@@ -12,6 +12,7 @@ need_apt=()
 [ -x /usr/lib/postgresql/15/bin/initdb ] || need_apt+=(postgresql-15)
 command -v rsync >/dev/null 2>&1 || need_apt+=(rsync)
 command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
+command -v shellcheck >/dev/null 2>&1 || need_apt+=(shellcheck)
 if [ "${#need_apt[@]}" -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "missing Debian packages: ${need_apt[*]} (run: sudo apt-get install ${need_apt[*]})" >&2

@@ -21,7 +21,15 @@ try:
     HAS_KUBERNETES = True
 except ImportError:
     HAS_KUBERNETES = False
-    NotFoundError = DynamicApiError = ResourceNotFoundError = Exception
+
+    class DynamicApiError(Exception):
+        """Stand-in when the kubernetes library is missing (the caller reports that)."""
+
+    class NotFoundError(DynamicApiError):
+        """Stand-in when the kubernetes library is missing."""
+
+    class ResourceNotFoundError(Exception):
+        """Stand-in when the kubernetes library is missing."""
 
 MERGE_PATCH = "application/merge-patch+json"
 
@@ -82,7 +90,7 @@ class KubeApi:
             params["label_selector"] = label_selector
         self.requests["read"] += 1
         try:
-            return [item for item in resource.get(**params).to_dict().get("items") or []]
+            return list(resource.get(**params).to_dict().get("items") or [])
         except DynamicApiError as exc:
             raise _api_error(exc, "listing %s in %s" % (kind, namespace or "all namespaces"))
 
