@@ -285,8 +285,8 @@ SECRET_KEYS = frozenset(key.name for key in _KEYS if key.secret)
 KEYS_BY_GROUP = dict((group, tuple(k.name for k in _KEYS if k.group == group)) for group in (None,) + GROUPS)
 
 REMOVED_KEYS = {
-    "enable_ebs_gp3_migration": "removed upstream; ignored",
-    "enable_ebs_gp3_migration_max_size": "removed upstream; ignored",
+    "enable_ebs_gp3_migration": "EBS gp3 migration is not supported; ignored",
+    "enable_ebs_gp3_migration_max_size": "EBS gp3 migration is not supported; ignored",
     "enable_crd_validation": "removed upstream (CRDs are always validated); ignored",
 }
 """Keys older configurations still carry: accepted with a warning, no effect."""

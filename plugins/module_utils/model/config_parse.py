@@ -81,7 +81,7 @@ _DURATION_PART_RE = re.compile("([0-9]+(?:\\.[0-9]*)?|\\.[0-9]+)(ns|us|\u00b5s|\
 def _duration_ns(text):
     """Nanoseconds of a Go duration string, or None when it is not one."""
     sign = 1
-    if text[:1] in "+-":
+    if text and text[0] in "+-":
         sign = -1 if text[0] == "-" else 1
         text = text[1:]
     if text == "0":
