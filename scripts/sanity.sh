@@ -39,5 +39,6 @@ PIPV=$("$VENV/bin/python" -c 'from ansible_test._internal.python_requirements im
 class P: version = None
 print(g(P())["pip"])')
 mkdir -p ~/.ansible/test/cache
-cp "$ROOT/scripts/ansible_test_get_pip.py" ~/.ansible/test/cache/get_pip_${PIPV//./_}.py
+cp "$ROOT/scripts/ansible_test_get_pip.py" "$HOME/.ansible/test/cache/get_pip_${PIPV//./_}.py"
+# shellcheck disable=SC2086  # SANITY_ARGS holds several words on purpose
 ansible-test sanity --venv --requirements --python "$PYVER" --color no ${SANITY_ARGS:-}

@@ -6,7 +6,7 @@
 #  4. builds the collection, renders every module's docs and runs ansible-test sanity.
 # Exits non-zero when any step fails.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 
 status=0
 step() { printf '\n===== %s =====\n' "$*"; }
@@ -21,6 +21,7 @@ export KUBE_BIN_DIR
 echo "binaries: $KUBE_BIN_DIR"
 
 step "pytest: unit and integration tests"
+# shellcheck disable=SC2086  # PYTEST_ARGS holds several words on purpose
 .venv/bin/python -m pytest tests -q -p no:cacheprovider ${PYTEST_ARGS:-} || fail "pytest"
 
 step "collection build, ansible-doc, ansible-test sanity"
