@@ -424,6 +424,19 @@ def _pod_annotation_actions(desired, observed, pods, cfg):
     return actions
 
 
+def _replace_container_lists(patch, desired, observed):
+    """Containers go into the patch whole: a merge patch replaces lists, so fields we dropped
+    (a removed limit, a removed probe) disappear too."""
+    pod_patch = patch.setdefault("spec", {}).setdefault("template", {}).setdefault("spec", {})
+    for list_name in ("containers", "initContainers"):
+        mine = _pod_spec(desired).get(list_name)
+        if mine:
+            pod_patch[list_name] = copy.deepcopy(mine)
+        elif _pod_spec(observed).get(list_name):
+            pod_patch[list_name] = None
+    return patch
+
+
 def _flag_action(desired, pods, reason):
     return Action("Pod", meta(desired).get("namespace"), meta(desired).get("name"), FLAG_ROLLING_UPDATE, reason, pods=pods)
 
@@ -489,6 +502,8 @@ def decide_statefulset(desired, observed, pods, cfg):
     elif container_level or patch_only:
         decision = "rolling_update_patch" if rolling else PATCH
         patch = merge_patch(observed, desired, cfg)
+        if container_level:
+            _replace_container_lists(patch, desired, observed)
         if patch:
             actions.append(Action(KIND, namespace, name, PATCH, "%s: StatefulSet patched" % "; ".join(reasons), patch=patch))
     else:
