@@ -34,7 +34,7 @@ def load_config(api=None, config=None, configmap=None, operator_configuration=No
     if len(given) > 1:
         raise ConfigurationError("operator_config", "give only one of operator_config, operator_config_map, operator_configuration")
     if config:
-        return OperatorConfig.from_dict(config, source="dict")
+        return OperatorConfig.from_dict(config)
     if configmap:
         namespace, name = split_namespaced_name(configmap, default_namespace, "operator_config_map")
         obj = api.get("ConfigMap", "v1", namespace, name)
