@@ -11,8 +11,6 @@ import base64
 import json
 import re
 
-import pytest
-
 from ansible_collections.pgkube.operator.plugins.module_utils.desired import secrets
 from ansible_collections.pgkube.operator.plugins.module_utils.model.config import OperatorConfig
 from ansible_collections.pgkube.operator.plugins.module_utils.model.manifest import ClusterSpec
@@ -141,8 +139,8 @@ def test_cross_namespace_user_disabled_stays_in_cluster_namespace():
 
 
 def test_prepared_database_default_users():
-    cluster = make_cluster(preparedDatabases={"foo": {"defaultUsers": True, "schemas": {"bar": {"defaultUsers": True},
-                                                                                          "baz": {}}}})
+    schemas = {"bar": {"defaultUsers": True}, "baz": {}}
+    cluster = make_cluster(preparedDatabases={"foo": {"defaultUsers": True, "schemas": schemas}})
     names = [u.username for u in secrets.secret_users(cluster, make_cfg()) if u.origin == "prepared_database"]
     assert names == sorted(["foo_owner_user", "foo_reader_user", "foo_writer_user",
                             "foo_bar_owner_user", "foo_bar_reader_user", "foo_bar_writer_user"])
