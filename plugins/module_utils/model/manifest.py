@@ -237,7 +237,7 @@ def _read_source_ranges(fields, raw, path):
 def _is_cidr(text):
     if "/" not in text or text != text.strip():
         return False
-    address, _, prefix = text.partition("/")
+    address, prefix = text.split("/", 1)
     if not prefix.isdigit() or (len(prefix) > 1 and prefix.startswith("0")):
         return False
     try:

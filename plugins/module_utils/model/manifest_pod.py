@@ -98,7 +98,7 @@ def read_tolerations(fields, spec, path):
 
 def read_object_list(fields, spec, key, path):
     """A list of Kubernetes objects passed through (envFrom, topologySpreadConstraints)."""
-    return [copy.deepcopy(item) for _, item in fields.mapping_list(spec, key, path, default=[])]
+    return [copy.deepcopy(pair[1]) for pair in fields.mapping_list(spec, key, path, default=[])]
 
 
 def read_streams(fields, spec, path):

@@ -113,7 +113,8 @@ def read_resources(fields, obj, path, key="resources"):
     for name in RESOURCE_KEYS:
         request, limit = result["requests"][name], result["limits"][name]
         if request is not None and limit is not None and parse_quantity(request) > parse_quantity(limit):
-            fields.error(join(join(where, "requests"), name), "request %s is larger than the limit %s (%s)" % (request, limit, join(join(where, "limits"), name)))
+            fields.error(join(join(where, "requests"), name),
+                         "request %s is larger than the limit %s (%s)" % (request, limit, join(join(where, "limits"), name)))
     return result
 
 
@@ -233,4 +234,3 @@ def read_connection_pooler(fields, spec, path):
         "mode": fields.string(section, "mode", where, choices=POOLER_MODES),
         "resources": read_resources(fields, section, where),
     }
-
