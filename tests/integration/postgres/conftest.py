@@ -1,0 +1,158 @@
+"""A real PostgreSQL 15 server for the role sync tests.
+
+The server is initdb'd in a temporary directory, listens on a free loopback port and on a
+unix socket inside that directory, with ``password_encryption = scram-sha-256``. It lives for
+the test session; ``pg`` gives every test an empty cluster (all non-system roles and
+databases dropped).
+"""
+
+import io
+import json
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import contextlib
+
+import pytest
+
+PG_BIN = os.environ.get("PGKUBE_PG_BIN", "/usr/lib/postgresql/15/bin")
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if str(item.fspath).startswith(HERE + os.sep):
+            item.add_marker(pytest.mark.postgres)
+
+
+def _free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _as_server_user(cmd):
+    if os.geteuid() == 0:
+        return ["runuser", "-u", "postgres", "--"] + cmd
+    return cmd
+
+
+class Server:
+    def __init__(self, base, port):
+        self.base = base
+        self.data = os.path.join(base, "data")
+        self.sockdir = os.path.join(base, "sock")
+        self.port = port
+        self.log = os.path.join(base, "server.log")
+
+    @property
+    def params(self):
+        return {"login_user": "postgres", "login_unix_socket": self.sockdir, "login_port": self.port, "login_db": "postgres",
+                "login_host": "", "login_password": "", "ssl_mode": "disable"}
+
+    def connect(self, dbname="postgres", user="postgres", password=None, tcp=False, autocommit=True):
+        import psycopg2
+        kwargs = dict(dbname=dbname, user=user, port=self.port, host="127.0.0.1" if tcp else self.sockdir)
+        if password is not None:
+            kwargs["password"] = password
+        conn = psycopg2.connect(**kwargs)
+        conn.autocommit = autocommit
+        return conn
+
+    def query(self, text, args=None, dbname="postgres"):
+        conn = self.connect(dbname)
+        try:
+            with conn.cursor() as cur:
+                cur.execute(text, args)
+                return cur.fetchall() if cur.description else None
+        finally:
+            conn.close()
+
+    def reset(self):
+        conn = self.connect()
+        try:
+            with conn.cursor() as cur:
+                cur.execute("SELECT datname FROM pg_database WHERE datname NOT IN ('postgres', 'template0', 'template1')")
+                for (name,) in cur.fetchall():
+                    cur.execute('DROP DATABASE "%s" WITH (FORCE)' % name.replace('"', '""'))
+                cur.execute("SELECT rolname FROM pg_roles WHERE rolname <> 'postgres' AND rolname NOT LIKE 'pg\\_%'")
+                names = [r[0] for r in cur.fetchall()]
+                for name in names:
+                    cur.execute('DROP OWNED BY "%s" CASCADE' % name.replace('"', '""'))
+                for name in names:
+                    cur.execute('DROP ROLE "%s"' % name.replace('"', '""'))
+                cur.execute("ALTER ROLE postgres RESET ALL")
+                cur.execute("COMMENT ON ROLE postgres IS NULL")
+        finally:
+            conn.close()
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    initdb = os.path.join(PG_BIN, "initdb")
+    pg_ctl = os.path.join(PG_BIN, "pg_ctl")
+    if not (os.access(initdb, os.X_OK) and os.access(pg_ctl, os.X_OK)):
+        pytest.fail("PostgreSQL 15 server binaries not found in %s: install the apt package postgresql-15 "
+                    "(apt-get install postgresql-15)" % PG_BIN, pytrace=False)
+    try:
+        import psycopg2  # noqa: F401
+    except ImportError:
+        pytest.fail("psycopg2 is missing: install psycopg2-binary into the virtualenv", pytrace=False)
+    base = tempfile.mkdtemp(prefix="pgkube-pg-")
+    server = Server(base, _free_port())
+    os.makedirs(server.sockdir)
+    if os.geteuid() == 0:
+        user = pwd.getpwnam("postgres")
+        for path in (base, server.sockdir):
+            os.chown(path, user.pw_uid, user.pw_gid)
+    subprocess.run(_as_server_user([initdb, "-D", server.data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"]),
+                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    with open(os.path.join(server.data, "pg_hba.conf"), "w") as hba:
+        hba.write("local all all trust\nhost all postgres 127.0.0.1/32 trust\nhost all all 127.0.0.1/32 md5\n")
+    opts = "-p %d -k %s -c listen_addresses=127.0.0.1 -c password_encryption=scram-sha-256 -c fsync=off" % (server.port, server.sockdir)
+    subprocess.run(_as_server_user([pg_ctl, "-D", server.data, "-o", opts, "-l", server.log, "-w", "start"]),
+                   check=True, stdout=subprocess.DEVNULL)
+    try:
+        yield server
+    finally:
+        subprocess.run(_as_server_user([pg_ctl, "-D", server.data, "-m", "immediate", "stop"]),
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture
+def pg(pg_server):
+    pg_server.reset()
+    return pg_server
+
+
+@pytest.fixture
+def run_module(pg):
+    """Run ``pgkube.operator.postgres_roles`` in-process with the given args; returns its result dict."""
+    from ansible.module_utils.testing import patch_module_args
+    from ansible_collections.pgkube.operator.plugins.modules import postgres_roles
+
+    def run(args, check_mode=False, diff=False, expect_failure=False):
+        full = dict(pg.params)
+        full.update(args)
+        if check_mode:
+            full["_ansible_check_mode"] = True
+        if diff:
+            full["_ansible_diff"] = True
+        out = io.StringIO()
+        with patch_module_args(full), contextlib.redirect_stdout(out):
+            with pytest.raises(SystemExit):
+                postgres_roles.main()
+        result = json.loads(out.getvalue())
+        if expect_failure:
+            assert result.get("failed"), result
+        else:
+            assert not result.get("failed"), result
+        result["_raw"] = out.getvalue()
+        return result
+
+    return run
