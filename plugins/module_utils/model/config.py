@@ -28,7 +28,7 @@ from ansible_collections.pgkube.operator.plugins.module_utils.errors import Conf
 from ansible_collections.pgkube.operator.plugins.module_utils.model import config_parse as cp
 from ansible_collections.pgkube.operator.plugins.module_utils.model.config_env import RUNTIME_DEFAULTS, read_environment
 from ansible_collections.pgkube.operator.plugins.module_utils.model.config_keys import (
-    BOOL, DURATION, INT, LIST, MAP, NAMESPACED, STR, CONFIG_KEYS, ENUMS, GROUPS, REMOVED_KEYS, SECRET_KEYS, default_for,
+    BOOL, DURATION, INT, LIST, MAP, NAMESPACED, STR, CONFIG_KEYS, GROUPS, REMOVED_KEYS, SECRET_KEYS, default_for,
 )
 from ansible_collections.pgkube.operator.plugins.module_utils.model.config_validate import validate
 
@@ -40,6 +40,9 @@ _SIMPLE_PARSERS = {
     BOOL: cp.parse_bool, INT: cp.parse_int, DURATION: cp.parse_duration, LIST: cp.parse_list, MAP: cp.parse_map,
     STR: cp.parse_str, NAMESPACED: cp.parse_namespaced_name,
 }
+
+
+_ABSENT = object()
 
 
 def _parse_value(spec, value, path, source, warnings):
@@ -65,9 +68,6 @@ def _parse_value(spec, value, path, source, warnings):
     if name in ("minimal_major_version", "target_major_version") and isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
     return _SIMPLE_PARSERS[spec.kind](path, value)
-
-
-_ABSENT = object()
 
 
 def _unknown_key_warning(path, name):
@@ -286,6 +286,3 @@ class OperatorConfig(object):
 
     def __repr__(self):
         return "OperatorConfig(source=%r, defaults_from=%r, warnings=%d)" % (self.source, self.defaults_from, len(self.warnings))
-
-
-__all__ = ["OperatorConfig", "REDACTED", "ENUMS"]
