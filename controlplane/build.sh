@@ -59,17 +59,18 @@ if [ -f "$BIN_DIR/.complete" ] && have_bins "$BIN_DIR" $REQUIRED_BINS; then
   exit 0
 fi
 
-# 3. Need Go.  PATH first, then the official tarball location.
+# 3. Need Go: $GO, then PATH, then the official tarball location
+#    (${PGKUBE_GO_FALLBACK:-/usr/local/go}/bin/go).
 GO="${GO:-}"
 if [ -z "$GO" ]; then
   if command -v go >/dev/null 2>&1; then
     GO="$(command -v go)"
-  elif [ -x /usr/local/go/bin/go ]; then
-    GO=/usr/local/go/bin/go
+  elif [ -x "${PGKUBE_GO_FALLBACK:-/usr/local/go}/bin/go" ]; then
+    GO="${PGKUBE_GO_FALLBACK:-/usr/local/go}/bin/go"
   fi
 fi
 NO_GO_MSG="build.sh: the Kubernetes control plane binaries for $K8S_VERSION are not built
-(expected in $BIN_DIR) and no Go toolchain was found on PATH or in /usr/local/go/bin.
+(expected in $BIN_DIR) and no Go toolchain was found on PATH or in ${PGKUBE_GO_FALLBACK:-/usr/local/go}/bin.
 Install Go >= 1.24 (https://go.dev/dl/, e.g. /usr/local/go; Debian bookworm's golang is too old)
 and run:  make controlplane-build   (bash controlplane/build.sh; ~20-35 min cold on 2 cores).
 Alternatively point KUBEBUILDER_ASSETS at a directory holding kube-apiserver, etcd,
