@@ -123,7 +123,8 @@ _KEYS = (
     _k("pdb_master_label_selector", "kubernetes", BOOL, True),
     _k("persistent_volume_claim_retention_policy", "kubernetes", STRUCTURED, {"when_deleted": "retain", "when_scaled": "retain"}),
     _k("enable_secrets_deletion", "kubernetes", BOOL, True),
-    _k("enable_persistent_volume_claim_deletion", "kubernetes", BOOL, True),
+    # pgkube deviation (docs/compatibility.md): keep data volumes unless the configuration asks otherwise
+    _k("enable_persistent_volume_claim_deletion", "kubernetes", BOOL, False),
     _k("enable_pod_disruption_budget", "kubernetes", BOOL, True),
     _k("enable_cross_namespace_secret", "kubernetes", BOOL, False),
     _k("enable_init_containers", "kubernetes", BOOL, True),
