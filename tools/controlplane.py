@@ -68,11 +68,12 @@ class ControlPlaneError(Exception):
 def find_bin_dir(bin_dir=None, build=False):
     """Return the directory holding the binaries.
 
-    Order: explicit ``bin_dir``, env ``PGKUBE_K8S_BIN_DIR``, then ``controlplane/build.sh``
+    Order: explicit ``bin_dir``, env ``PGKUBE_K8S_BIN_DIR`` or ``KUBE_BIN_DIR`` (set by
+    scripts/test.sh from build.sh's output), then ``controlplane/build.sh``
     (which honours ``KUBEBUILDER_ASSETS`` and the cache).  Without ``build`` only an existing
     build is used; the error message is build.sh's own explanation.
     """
-    bin_dir = bin_dir or os.environ.get("PGKUBE_K8S_BIN_DIR")
+    bin_dir = bin_dir or os.environ.get("PGKUBE_K8S_BIN_DIR") or os.environ.get("KUBE_BIN_DIR")
     if bin_dir:
         if not os.path.isfile(os.path.join(bin_dir, "kube-apiserver")):
             raise ControlPlaneError("no kube-apiserver in %s" % bin_dir)

@@ -84,6 +84,7 @@ def test_missing_binaries_message(tmp_path, monkeypatch, controlplane_tool):
     monkeypatch.setenv("PGKUBE_CACHE", str(tmp_path / "cache"))
     monkeypatch.delenv("KUBEBUILDER_ASSETS", raising=False)
     monkeypatch.delenv("PGKUBE_K8S_BIN_DIR", raising=False)
+    monkeypatch.delenv("KUBE_BIN_DIR", raising=False)
     with pytest.raises(controlplane_tool.ControlPlaneError) as err:
         controlplane_tool.find_bin_dir()
     assert "make controlplane-build" in str(err.value)
