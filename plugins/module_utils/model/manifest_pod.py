@@ -19,8 +19,8 @@ from ansible_collections.pgkube.operator.plugins.module_utils.model.manifest_sec
 
 CONTAINER_NAME_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 CONTAINER_NAME_FORM = "lower-case letters, digits and '-', starting and ending with a letter or digit, at most 63 characters"
-TOLERATION_OPERATORS = ("Equal", "Exists")
-TOLERATION_EFFECTS = ("NoExecute", "NoSchedule", "PreferNoSchedule")
+TOLERATION_OPERATORS = ("", "Equal", "Exists")  # "" means Equal, as in Kubernetes
+TOLERATION_EFFECTS = ("", "NoExecute", "NoSchedule", "PreferNoSchedule")  # "" matches every effect
 
 
 def _container_name(fields, item, where, required):

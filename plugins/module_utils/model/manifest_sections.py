@@ -113,8 +113,8 @@ def read_resources(fields, obj, path, key="resources"):
     for name in RESOURCE_KEYS:
         request, limit = result["requests"][name], result["limits"][name]
         if request is not None and limit is not None and parse_quantity(request) > parse_quantity(limit):
-            fields.error(join(join(where, "requests"), name),
-                         "request %s is larger than the limit %s (%s)" % (request, limit, join(join(where, "limits"), name)))
+            fields.warn("%s: request %s is larger than the limit %s; the limit is raised to the request (as upstream)"
+                        % (join(join(where, "requests"), name), request, limit))
     return result
 
 

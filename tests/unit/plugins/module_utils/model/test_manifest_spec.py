@@ -204,6 +204,19 @@ def test_null_values_count_as_absent():
     assert cluster.spec["preparedDatabases"] is None and cluster.spec["patroni"] == {}
 
 
+def test_request_above_limit_is_accepted_with_warning():
+    # upstream raises the limit to the request instead of refusing the manifest
+    cluster = ClusterSpec.from_manifest(manifest(resources={"requests": {"cpu": "2", "memory": "2Gi"}, "limits": {"cpu": "1", "memory": "1Gi"}}))
+    assert cluster.spec["resources"]["limits"] == {"cpu": "1", "memory": "1Gi", "hugepages-2Mi": None, "hugepages-1Gi": None}
+    assert any("spec.resources.requests.cpu" in w and "raised" in w for w in cluster.warnings)
+    assert any("spec.resources.requests.memory" in w for w in cluster.warnings)
+
+
+def test_toleration_with_empty_operator_and_effect_is_accepted():
+    cluster = ClusterSpec.from_manifest(manifest(tolerations=[{"key": "a", "operator": "", "effect": ""}, {"operator": "Exists"}]))
+    assert len(cluster.spec["tolerations"]) == 2
+
+
 def test_empty_allowed_source_ranges_stays_empty_list():
     assert ClusterSpec.from_manifest(manifest(allowedSourceRanges=[])).spec["allowedSourceRanges"] == []
 
