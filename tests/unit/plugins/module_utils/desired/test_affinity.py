@@ -7,33 +7,11 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import copy
-import json
-
 import pytest
 
+from ansible_collections.pgkube.operator.plugins.module_utils.desired.affinity import build_affinity, build_tolerations, node_affinity
+from ansible_collections.pgkube.operator.plugins.module_utils.model.config import OperatorConfig
 from ansible_collections.pgkube.operator.plugins.module_utils.model.manifest import ClusterSpec
-from ansible_collections.pgkube.operator.plugins.module_utils.model import config_keys
-
-try:
-    from ansible_collections.pgkube.operator.plugins.module_utils.model.config import OperatorConfig
-except ImportError:  # TEMPORARY until model/config.py lands
-    class OperatorConfig:
-        def __init__(self, values):
-            self.__dict__.update(values)
-
-        @classmethod
-        def from_dict(cls, flat):
-            values = dict((k.name, copy.deepcopy(k.cm_default)) for k in config_keys.CONFIG_KEYS.values())
-            values.update(flat)
-            return cls(values)
-
-        @classmethod
-        def defaults(cls):
-            return cls.from_dict({})
-
-        def get(self, key, default=None):
-            return self.__dict__.get(key, default)
 
 
 def make_cluster(name="acid-test", namespace="default", labels=None, annotations=None, uid="efd12e58-5786-11e8-b5a7-06148230260c", **spec):
@@ -53,14 +31,16 @@ def make_cfg(**overrides):
     return OperatorConfig.from_dict(overrides) if overrides else OperatorConfig.defaults()
 
 
-from ansible_collections.pgkube.operator.plugins.module_utils.desired.affinity import build_affinity, build_tolerations, node_affinity
-
 READY = {"key": "node-ready", "operator": "In", "values": ["true"]}
 MANIFEST = {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [
     {"matchExpressions": [{"key": "zone", "operator": "In", "values": ["a"]}]},
     {"matchExpressions": [{"key": "zone", "operator": "In", "values": ["b"]}]},
 ]}}
 LABELS = {"application": "spilo", "cluster-name": "acid-test", "team": "acid"}
+
+
+def required_terms(affinity):
+    return affinity["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"]
 
 
 def test_no_affinity_by_default():
@@ -84,13 +64,13 @@ def test_manifest_only():
 
 def test_merge_or_adds_a_term():
     cfg = make_cfg(node_readiness_label={"node-ready": "true"}, node_readiness_label_merge="OR")
-    terms = build_affinity(make_cluster(nodeAffinity=MANIFEST), cfg, LABELS)["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"]
+    terms = required_terms(build_affinity(make_cluster(nodeAffinity=MANIFEST), cfg, LABELS))
     assert terms == MANIFEST["requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"] + [{"matchExpressions": [READY]}]
 
 
 def test_merge_and_extends_every_term():
     cfg = make_cfg(node_readiness_label={"node-ready": "true"}, node_readiness_label_merge="AND")
-    terms = build_affinity(make_cluster(nodeAffinity=MANIFEST), cfg, LABELS)["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"]
+    terms = required_terms(build_affinity(make_cluster(nodeAffinity=MANIFEST), cfg, LABELS))
     assert terms == [
         {"matchExpressions": [{"key": "zone", "operator": "In", "values": ["a"]}, READY]},
         {"matchExpressions": [{"key": "zone", "operator": "In", "values": ["b"]}, READY]},

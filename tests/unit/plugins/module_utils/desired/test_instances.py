@@ -7,33 +7,11 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import copy
-import json
-
 import pytest
 
+from ansible_collections.pgkube.operator.plugins.module_utils.desired.instances import number_of_instances
+from ansible_collections.pgkube.operator.plugins.module_utils.model.config import OperatorConfig
 from ansible_collections.pgkube.operator.plugins.module_utils.model.manifest import ClusterSpec
-from ansible_collections.pgkube.operator.plugins.module_utils.model import config_keys
-
-try:
-    from ansible_collections.pgkube.operator.plugins.module_utils.model.config import OperatorConfig
-except ImportError:  # TEMPORARY until model/config.py lands
-    class OperatorConfig:
-        def __init__(self, values):
-            self.__dict__.update(values)
-
-        @classmethod
-        def from_dict(cls, flat):
-            values = dict((k.name, copy.deepcopy(k.cm_default)) for k in config_keys.CONFIG_KEYS.values())
-            values.update(flat)
-            return cls(values)
-
-        @classmethod
-        def defaults(cls):
-            return cls.from_dict({})
-
-        def get(self, key, default=None):
-            return self.__dict__.get(key, default)
 
 
 def make_cluster(name="acid-test", namespace="default", labels=None, annotations=None, uid="efd12e58-5786-11e8-b5a7-06148230260c", **spec):
@@ -52,8 +30,6 @@ def make_cluster(name="acid-test", namespace="default", labels=None, annotations
 def make_cfg(**overrides):
     return OperatorConfig.from_dict(overrides) if overrides else OperatorConfig.defaults()
 
-
-from ansible_collections.pgkube.operator.plugins.module_utils.desired.instances import number_of_instances
 
 IGNORE_KEY = "ignore-instance-limits"
 

@@ -7,33 +7,12 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import copy
-import json
-
 import pytest
 
+from ansible_collections.pgkube.operator.plugins.module_utils.desired.resources import postgres_resources, sidecar_resources
+from ansible_collections.pgkube.operator.plugins.module_utils.errors import ValidationError
+from ansible_collections.pgkube.operator.plugins.module_utils.model.config import OperatorConfig
 from ansible_collections.pgkube.operator.plugins.module_utils.model.manifest import ClusterSpec
-from ansible_collections.pgkube.operator.plugins.module_utils.model import config_keys
-
-try:
-    from ansible_collections.pgkube.operator.plugins.module_utils.model.config import OperatorConfig
-except ImportError:  # TEMPORARY until model/config.py lands
-    class OperatorConfig:
-        def __init__(self, values):
-            self.__dict__.update(values)
-
-        @classmethod
-        def from_dict(cls, flat):
-            values = dict((k.name, copy.deepcopy(k.cm_default)) for k in config_keys.CONFIG_KEYS.values())
-            values.update(flat)
-            return cls(values)
-
-        @classmethod
-        def defaults(cls):
-            return cls.from_dict({})
-
-        def get(self, key, default=None):
-            return self.__dict__.get(key, default)
 
 
 def make_cluster(name="acid-test", namespace="default", labels=None, annotations=None, uid="efd12e58-5786-11e8-b5a7-06148230260c", **spec):
@@ -52,9 +31,6 @@ def make_cluster(name="acid-test", namespace="default", labels=None, annotations
 def make_cfg(**overrides):
     return OperatorConfig.from_dict(overrides) if overrides else OperatorConfig.defaults()
 
-
-from ansible_collections.pgkube.operator.plugins.module_utils.desired.resources import postgres_resources, sidecar_resources
-from ansible_collections.pgkube.operator.plugins.module_utils.errors import ValidationError
 
 IGNORE_KEY = "ignore-resources-limits"
 SHIPPED = {"default_cpu_request": "100m", "default_memory_request": "100Mi", "default_cpu_limit": "1", "default_memory_limit": "500Mi"}

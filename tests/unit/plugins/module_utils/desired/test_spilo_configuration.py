@@ -7,13 +7,21 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import copy
 import json
+from types import SimpleNamespace
 
 import pytest
 
-from ansible_collections.pgkube.operator.plugins.module_utils.model.manifest import ClusterSpec
+from ansible_collections.pgkube.operator.plugins.module_utils.desired.spilo_configuration import (
+    build_spilo_configuration,
+    float32_text,
+    go_json,
+    initdb_options,
+    split_parameters,
+    strip_bootstrap_dcs,
+)
 from ansible_collections.pgkube.operator.plugins.module_utils.model.config import OperatorConfig
+from ansible_collections.pgkube.operator.plugins.module_utils.model.manifest import ClusterSpec
 
 
 def make_cluster(name="acid-test", namespace="default", labels=None, annotations=None, uid="efd12e58-5786-11e8-b5a7-06148230260c", **spec):
@@ -31,18 +39,6 @@ def make_cluster(name="acid-test", namespace="default", labels=None, annotations
 
 def make_cfg(**overrides):
     return OperatorConfig.from_dict(overrides) if overrides else OperatorConfig.defaults()
-
-
-from types import SimpleNamespace
-
-from ansible_collections.pgkube.operator.plugins.module_utils.desired.spilo_configuration import (
-    build_spilo_configuration,
-    float32_text,
-    go_json,
-    initdb_options,
-    split_parameters,
-    strip_bootstrap_dcs,
-)
 
 
 def test_golden_default_without_pgversion_env():
