@@ -6,6 +6,8 @@ from types import SimpleNamespace
 
 import pytest
 
+from ansible_collections.pgkube.operator.plugins.module_utils.model.config import OperatorConfig
+
 NS = "default"
 C = "acid-test"
 SPILO = "ghcr.io/zalando/spilo-17:4.0-p2"
@@ -20,16 +22,8 @@ OWNER = {"apiVersion": "acid.zalan.do/v1", "kind": "postgresql", "name": C, "uid
 
 
 def make_cfg(**overrides):
-    values = {
-        "enable_lazy_spilo_upgrade": False,
-        "ignored_annotations": [],
-        "cluster_name_label": "cluster-name",
-        "pod_role_label": "spilo-role",
-        "enable_persistent_volume_claim_deletion": True,
-        "enable_secrets_deletion": True,
-    }
-    values.update(overrides)
-    return SimpleNamespace(**values)
+    """An OperatorConfig with the documented defaults and ``overrides`` (flat ConfigMap keys)."""
+    return OperatorConfig.from_dict(overrides)
 
 
 def desired_statefulset():
