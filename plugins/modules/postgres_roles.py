@@ -264,6 +264,33 @@ def gather_team_roles(module, settings, spec, client):
     return teams.team_roles(settings, team_id, members, superusers, warnings), warnings
 
 
+def unmask_identifiers(module, settings):
+    """Role names and dates inside the secret-bearing options are not secrets: keep them readable in the output.
+
+    Ansible masks every leaf value of a ``no_log`` option; passwords stay masked, user names and
+    membership names (``username``, ``userN``, ``inroleN``, the ``userkey``/``rolekey`` values) do not.
+    """
+    passwords, plain = set(), set()
+    for value in (module.params["secrets"] or {}).values():
+        if isinstance(value, dict):
+            plain.update(str(value.get(k)) for k in ("username", "nextRotation") if value.get(k))
+            if value.get("password"):
+                passwords.add(str(value["password"]))
+        elif value is not None:
+            passwords.add(str(value))
+    keys = set()
+    for definition in parse_definitions(settings):
+        keys.update(definition.get(k) for k in ("userkey", "rolekey") if definition.get(k))
+    for data in (module.params["infrastructure_secrets"] or {}).values():
+        for key, value in (data or {}).items() if isinstance(data, dict) else ():
+            if key in keys or (key.startswith(("user", "inrole")) and key.lstrip("userinol").isdigit()):
+                plain.add(str(value))
+            else:
+                passwords.add(str(value))
+    for value in plain - passwords:
+        module.no_log_values.discard(value)
+
+
 def main():
     module = AnsibleModule(
         argument_spec=argument_spec(),
@@ -280,6 +307,7 @@ def main():
     conn = None
     try:
         settings = load_settings(params["operator_config"])
+        unmask_identifiers(module, settings)
         if not settings.enable_database_access:
             module.warn("enable_database_access is false: no SQL is run")
             module.exit_json(**result)
