@@ -124,7 +124,7 @@ def read_spec(fields, raw):
         if key not in KNOWN_FIELDS and key not in REMOVED_FIELDS:
             fields.warn("%s: unknown field ignored" % join(path, key))
     spec = {
-        "teamId": fields.string(raw, "teamId", path, required=True, non_empty=True),
+        "teamId": _read_team(fields, raw, path),
         "numberOfInstances": fields.integer(raw, "numberOfInstances", path, required=True, minimum=0, maximum=INT32_MAX),
         "enableLogicalBackup": fields.boolean(raw, "enableLogicalBackup", path, default=False),
         "logicalBackupSchedule": _read_schedule(fields, raw, path),
@@ -209,6 +209,14 @@ def validate_cluster_name(cluster, enable_team_id_clustername_prefix):
     if not team or not name.lower().startswith(prefix) or len(name) <= len(prefix):
         raise ValidationError("metadata.name", "%r must start with the team id followed by '-' (\"%s<name>\") because the operator "
                               "configuration sets enable_team_id_clustername_prefix" % (name, prefix))
+
+
+def _read_team(fields, raw, path):
+    """Required; an empty string passes the CRD (and upstream), so it is only a warning here."""
+    team = fields.string(raw, "teamId", path, required=True)
+    if team is not None and not team.strip():
+        fields.warn("spec.teamId: is empty; the team label of the cluster's objects will be empty and no team members get roles")
+    return team
 
 
 def _read_schedule(fields, raw, path):

@@ -217,6 +217,12 @@ def test_toleration_with_empty_operator_and_effect_is_accepted():
     assert len(cluster.spec["tolerations"]) == 2
 
 
+def test_empty_team_is_a_warning():
+    cluster = ClusterSpec.from_manifest(manifest(teamId=""))
+    assert cluster.spec["teamId"] == ""
+    assert any(w.startswith("spec.teamId:") for w in cluster.warnings)
+
+
 def test_empty_allowed_source_ranges_stays_empty_list():
     assert ClusterSpec.from_manifest(manifest(allowedSourceRanges=[])).spec["allowedSourceRanges"] == []
 

@@ -111,7 +111,7 @@ CASES = [
     ("required-volume", spec_without("volume"), "spec.volume", "required"),
     ("required-volume-size", spec_without("volume", "size"), "spec.volume.size", "required"),
     ("required-name", metadata_with(name=None), "metadata.name", "required"),
-    ("empty-team", spec_with(teamId=""), "spec.teamId", "empty"),
+    ("type-team", spec_with(teamId=["acid"]), "spec.teamId", "must be a string"),
     # --- types ---------------------------------------------------------------
     ("type-instances-string", spec_with(numberOfInstances="2"), "spec.numberOfInstances", "must be an integer"),
     ("type-instances-bool", spec_with(numberOfInstances=True), "spec.numberOfInstances", "must be an integer"),
