@@ -14,9 +14,11 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+__all__ = ("plan_cluster", "plan_delete", "plan_object", "cluster_name_of")
+
 from ansible_collections.pgkube.operator.plugins.module_utils.plan.actions import Plan
 from ansible_collections.pgkube.operator.plugins.module_utils.plan.compare import cfg_value
-from ansible_collections.pgkube.operator.plugins.module_utils.plan.delete import plan_delete  # noqa: F401 (re-exported)
+from ansible_collections.pgkube.operator.plugins.module_utils.plan.delete import plan_delete
 from ansible_collections.pgkube.operator.plugins.module_utils.plan.generic import (
     plan_create_only,
     plan_endpoints,
