@@ -158,7 +158,7 @@ def float32_text(number):
             break
     magnitude = abs(single)
     if magnitude < 1e-6 or magnitude >= 1e21:
-        mantissa, _, exponent = ("%.*e" % (digits - 1, single)).partition("e")
+        mantissa, exponent = ("%.*e" % (digits - 1, single)).split("e")
         if "." in mantissa:
             mantissa = mantissa.rstrip("0").rstrip(".")
         exp = int(exponent)

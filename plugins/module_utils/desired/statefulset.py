@@ -71,9 +71,10 @@ def pod_security_context(cluster, cfg):
     """runAsUser / runAsGroup / fsGroup: manifest over configuration; ``{}`` when none is set."""
     spec = cluster.spec
     context = {}
-    for field, manifest_key, config_key in (("runAsUser", "spiloRunAsUser", "spilo_runasuser"),
-                                           ("runAsGroup", "spiloRunAsGroup", "spilo_runasgroup"),
-                                           ("fsGroup", "spiloFSGroup", "spilo_fsgroup")):
+    fields = (("runAsUser", "spiloRunAsUser", "spilo_runasuser"),
+              ("runAsGroup", "spiloRunAsGroup", "spilo_runasgroup"),
+              ("fsGroup", "spiloFSGroup", "spilo_fsgroup"))
+    for field, manifest_key, config_key in fields:
         value = spec.get(manifest_key)
         if value is None:
             value = getattr(cfg, config_key)

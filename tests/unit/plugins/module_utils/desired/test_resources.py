@@ -58,12 +58,12 @@ def test_defaults_fill_unset_values():
 
 @pytest.mark.parametrize("unset", ["", "0"])
 def test_empty_and_zero_count_as_unset(unset):
-    result, _ = postgres_resources(make_cluster(resources=resources({"cpu": unset}, {"cpu": unset})), cfg_with())
+    result, dummy_warnings = postgres_resources(make_cluster(resources=resources({"cpu": unset}, {"cpu": unset})), cfg_with())
     assert result["requests"]["cpu"] == "100m" and result["limits"]["cpu"] == "1"
 
 
 def test_unset_config_default_leaves_key_out():
-    result, _ = postgres_resources(make_cluster(resources=resources({"cpu": "10m"})), make_cfg(default_cpu_request="0"))
+    result, dummy_warnings = postgres_resources(make_cluster(resources=resources({"cpu": "10m"})), make_cfg(default_cpu_request="0"))
     assert result == {"requests": {"cpu": "10m"}}
 
 
@@ -99,25 +99,25 @@ def test_limit_below_request_is_raised():
 
 
 def test_set_memory_request_to_limit():
-    result, _ = postgres_resources(make_cluster(), cfg_with(set_memory_request_to_limit=True))
+    result, dummy_warnings = postgres_resources(make_cluster(), cfg_with(set_memory_request_to_limit=True))
     assert result["requests"]["memory"] == "500Mi"
 
 
 def test_max_requests_cap():
     cluster = make_cluster(resources=resources({"cpu": "2", "memory": "2Gi"}, {"cpu": "4", "memory": "4Gi"}))
-    result, _ = postgres_resources(cluster, cfg_with(max_cpu_request="500m", max_memory_request="1Gi"))
+    result, dummy_warnings = postgres_resources(cluster, cfg_with(max_cpu_request="500m", max_memory_request="1Gi"))
     assert result["requests"] == {"cpu": "500m", "memory": "1Gi"}
     assert result["limits"] == {"cpu": "4", "memory": "4Gi"}
 
 
 def test_max_request_zero_disables():
-    result, _ = postgres_resources(make_cluster(resources=resources({"cpu": "2"}, {"cpu": "4"})), cfg_with(max_cpu_request="0"))
+    result, dummy_warnings = postgres_resources(make_cluster(resources=resources({"cpu": "2"}, {"cpu": "4"})), cfg_with(max_cpu_request="0"))
     assert result["requests"]["cpu"] == "2"
 
 
 def test_hugepages_from_manifest_only():
     cluster = make_cluster(resources=resources({"hugepages-2Mi": "128Mi"}, {"hugepages-2Mi": "128Mi", "hugepages-1Gi": "1Gi"}))
-    result, _ = postgres_resources(cluster, cfg_with())
+    result, dummy_warnings = postgres_resources(cluster, cfg_with())
     assert result["requests"] == {"cpu": "100m", "memory": "100Mi", "hugepages-2Mi": "128Mi"}
     assert result["limits"] == {"cpu": "1", "memory": "500Mi", "hugepages-2Mi": "128Mi", "hugepages-1Gi": "1Gi"}
 

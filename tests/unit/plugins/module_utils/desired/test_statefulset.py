@@ -75,7 +75,7 @@ def test_annotations():
                    custom_pod_annotations={"pod-note": "from-config", "config-only": "1", "spec-wins": "config"},
                    kube_iam_role="db-role")
     cluster = make_cluster(annotations=annotations, podAnnotations={"spec-wins": "spec", "pod-note": "from-spec"})
-    sts, _ = build_statefulset(cluster, cfg)
+    sts, dummy_warnings = build_statefulset(cluster, cfg)
     assert sts["metadata"]["annotations"] == {"owner": "team-a", "pod-note": "from-cr", "downscaler/downtime": "Mon-Fri"}
     assert sts["spec"]["template"]["metadata"]["annotations"] == {
         "pod-note": "from-cr", "config-only": "1", "spec-wins": "spec", "owner": "team-a", "iam.amazonaws.com/role": "db-role"}
@@ -83,7 +83,7 @@ def test_annotations():
 
 
 def test_inherited_labels():
-    sts, _ = build_statefulset(make_cluster(labels={"env": "prod", "other": "x"}), make_cfg(inherited_labels=["env"]))
+    sts, dummy_warnings = build_statefulset(make_cluster(labels={"env": "prod", "other": "x"}), make_cfg(inherited_labels=["env"]))
     expected = dict(OBJECT_LABELS, env="prod")
     assert sts["metadata"]["labels"] == expected
     assert sts["spec"]["template"]["metadata"]["labels"] == expected
@@ -117,14 +117,14 @@ def test_pod_spec_options():
 
 
 def test_priority_class_from_configuration():
-    sts, _ = build_statefulset(make_cluster(), make_cfg(pod_priority_class_name="low"))
+    sts, dummy_warnings = build_statefulset(make_cluster(), make_cfg(pod_priority_class_name="low"))
     assert sts["spec"]["template"]["spec"]["priorityClassName"] == "low"
 
 
 def test_sidecars_share_mounts_and_pgsocket():
     cluster = make_cluster(sidecars=[{"name": "exporter", "image": "exporter:1"}],
                            volume={"size": "1Gi", "subPath": "$(POD_NAME)", "isSubPathExpr": True})
-    sts, _ = build_statefulset(cluster, make_cfg(share_pgsocket_with_sidecars=True))
+    sts, dummy_warnings = build_statefulset(cluster, make_cfg(share_pgsocket_with_sidecars=True))
     postgres, exporter = sts["spec"]["template"]["spec"]["containers"]
     pgdata = {"name": "pgdata", "mountPath": "/home/postgres/pgdata", "subPathExpr": "$(POD_NAME)"}
     assert postgres["volumeMounts"][0] == pgdata and exporter["volumeMounts"][0] == pgdata
@@ -139,8 +139,8 @@ def test_resource_limits_warning_is_reported():
 
 
 def test_pod_environment_sources_are_passed_to_env():
-    sts, _ = build_statefulset(make_cluster(), make_cfg(pod_environment_secret="env-secret"),
-                               pod_env_configmap_data={"FROM_CM": "1"}, pod_env_secret_keys=["FROM_SECRET"])
+    sts, dummy_warnings = build_statefulset(make_cluster(), make_cfg(pod_environment_secret="env-secret"),
+                                            pod_env_configmap_data={"FROM_CM": "1"}, pod_env_secret_keys=["FROM_SECRET"])
     names = [e["name"] for e in sts["spec"]["template"]["spec"]["containers"][0]["env"]]
     assert names[-2:] == ["FROM_SECRET", "FROM_CM"]
 
@@ -159,7 +159,7 @@ def test_builder_does_not_mutate_its_input():
                            additionalVolumes=[{"name": "v", "mountPath": "/v", "volumeSource": {"emptyDir": {}}}],
                            tolerations=[{"key": "k", "operator": "Exists"}])
     before = copy.deepcopy(cluster.spec)
-    first, _ = build_statefulset(cluster, make_cfg())
-    second, _ = build_statefulset(cluster, make_cfg())
+    first, dummy_warnings = build_statefulset(cluster, make_cfg())
+    second, dummy_warnings = build_statefulset(cluster, make_cfg())
     assert cluster.spec == before
     assert first == second
