@@ -88,8 +88,7 @@ def differences(desired, observed, path=()):
             yield path
             return
         for key, value in desired.items():
-            for found in differences(value, observed.get(key), path + (key,)):
-                yield found
+            yield from differences(value, observed.get(key), path + (key,))
         return
     if isinstance(desired, list):
         if observed is None:

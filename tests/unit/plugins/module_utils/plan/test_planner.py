@@ -9,32 +9,35 @@ from ansible_collections.pgkube.operator.plugins.module_utils.plan.object_meta i
 from ansible_collections.pgkube.operator.plugins.module_utils.plan.planner import plan_cluster, plan_delete
 
 
+def _meta(t, name, labels, owner=True):
+    result = {"name": name, "namespace": t.NS, "labels": labels}
+    if owner:
+        result["ownerReferences"] = [dict(t.OWNER)]
+    return result
+
+
 def cluster_objects(t):
     labels = dict(t.OBJECT_LABELS)
-    owner = [dict(t.OWNER)]
-    secret_name = "postgres.acid-test.credentials.postgresql.acid.zalan.do"
+    master = dict(labels, **{"spilo-role": "master"})
+    replica = dict(labels, **{"spilo-role": "replica"})
+    port = {"name": "postgresql", "port": 5432, "targetPort": 5432}
+    secret_data = {"username": base64.b64encode(b"postgres").decode(), "password": base64.b64encode(b"generated-password").decode()}
     return [
-        {"apiVersion": "v1", "kind": "Endpoints", "metadata": {"name": t.C, "namespace": t.NS, "labels": dict(labels, **{"spilo-role": "master"}),
-                                                                "ownerReferences": owner}, "subsets": []},
-        {"apiVersion": "v1", "kind": "Service", "metadata": {"name": t.C, "namespace": t.NS, "labels": dict(labels, **{"spilo-role": "master"}),
-                                                              "ownerReferences": owner},
-         "spec": {"type": "ClusterIP", "ports": [{"name": "postgresql", "port": 5432, "targetPort": 5432}]}},
-        {"apiVersion": "v1", "kind": "Service", "metadata": {"name": t.C + "-repl", "namespace": t.NS,
-                                                              "labels": dict(labels, **{"spilo-role": "replica"}), "ownerReferences": owner},
+        {"apiVersion": "v1", "kind": "Endpoints", "metadata": _meta(t, t.C, master), "subsets": []},
+        {"apiVersion": "v1", "kind": "Service", "metadata": _meta(t, t.C, master), "spec": {"type": "ClusterIP", "ports": [dict(port)]}},
+        {"apiVersion": "v1", "kind": "Service", "metadata": _meta(t, t.C + "-repl", replica),
          "spec": {"type": "LoadBalancer", "loadBalancerSourceRanges": ["10.0.0.0/8", "127.0.0.1/32"], "externalTrafficPolicy": "Cluster",
-                  "selector": dict(t.SELECTOR, **{"spilo-role": "replica"}), "ports": [{"name": "postgresql", "port": 5432, "targetPort": 5432}]}},
-        {"apiVersion": "v1", "kind": "Secret", "type": "Opaque", "metadata": {"name": secret_name, "namespace": t.NS, "labels": labels,
-                                                                               "ownerReferences": owner},
-         "data": {"username": base64.b64encode(b"postgres").decode(), "password": base64.b64encode(b"generated-password").decode()}},
-        {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": {"name": "postgres-acid-test-pdb", "namespace": t.NS,
-                                                                                 "labels": labels, "ownerReferences": owner},
+                  "selector": dict(t.SELECTOR, **{"spilo-role": "replica"}), "ports": [dict(port)]}},
+        {"apiVersion": "v1", "kind": "Secret", "type": "Opaque", "metadata": _meta(t, "postgres.acid-test.credentials.postgresql.acid.zalan.do", labels),
+         "data": secret_data},
+        {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": _meta(t, "postgres-acid-test-pdb", labels),
          "spec": {"minAvailable": 1, "selector": {"matchLabels": dict(t.SELECTOR, **{"spilo-role": "master"})}}},
         {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "postgres-pod", "namespace": t.NS}},
         {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding", "metadata": {"name": "postgres-pod", "namespace": t.NS},
          "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "postgres-pod"},
          "subjects": [{"kind": "ServiceAccount", "name": "postgres-pod"}]},
         t.sts(),
-        {"apiVersion": "v1", "kind": "Service", "metadata": {"name": t.C + "-config", "namespace": t.NS, "labels": labels, "ownerReferences": owner}},
+        {"apiVersion": "v1", "kind": "Service", "metadata": _meta(t, t.C + "-config", labels)},
     ]
 
 
