@@ -40,8 +40,7 @@ KIND = "Service"
 EXTERNAL_TYPES = ("NodePort", "LoadBalancer")
 # Spec fields compared by a dedicated rule below, or allocated by the server.
 HANDLED = ("type", "loadBalancerSourceRanges", "selector", "externalTrafficPolicy", "ports",
-           "clusterIP", "clusterIPs", "ipFamilies", "ipFamilyPolicy", "internalTrafficPolicy", "sessionAffinity",
-           "healthCheckNodePort", "allocateLoadBalancerNodePorts")
+           "clusterIP", "clusterIPs", "ipFamilies", "ipFamilyPolicy", "healthCheckNodePort", "allocateLoadBalancerNodePorts")
 
 
 def _type(service):
