@@ -16,7 +16,7 @@ __metaclass__ = type
 import copy
 
 from ansible_collections.pgkube.operator.plugins.module_utils.desired.naming import secret_name
-from ansible_collections.pgkube.operator.plugins.module_utils.desired.resources import sidecar_resources
+from ansible_collections.pgkube.operator.plugins.module_utils.desired.resources import BuildWarning, sidecar_resources
 from ansible_collections.pgkube.operator.plugins.module_utils.desired.spilo_env import append_env, field_env, secret_env, value_env
 from ansible_collections.pgkube.operator.plugins.module_utils.errors import ValidationError
 
@@ -131,8 +131,8 @@ def _merge_by_name(groups, warnings):
     for group in groups:
         for container in group:
             if container.get("name") in names:
-                warnings.append({"reason": "Sidecars", "message": "a sidecar is specified twice; ignoring sidecar %r in favour of the one with higher "
-                                 "precedence" % container.get("name")})
+                warnings.append(BuildWarning("a sidecar is specified twice; ignoring sidecar %r in favour of the one with higher "
+                                             "precedence" % container.get("name"), "Sidecars"))
                 continue
             names.add(container.get("name"))
             merged.append(container)

@@ -7,6 +7,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.pgkube.operator.plugins.module_utils.desired.resources import BuildWarning
+
 
 def ignores_instance_limits(cluster, cfg):
     """True when the CR carries ``<ignore_instance_limits_annotation_key>: "true"``."""
@@ -21,7 +23,7 @@ def number_of_instances(cluster, cfg, warnings=None):
     clamped (upstream supports only one-pod standbys and warns for more); otherwise
     cap at ``max_instances`` (when >= 0), then raise to ``min_instances`` (when >= 0).
     The PodDisruptionBudget keeps using the raw manifest value.
-    ``warnings`` (a list) receives ``{"reason", "message"}`` entries.
+    ``warnings`` (a list) receives ``BuildWarning`` strings (reason ``Instances``).
     """
     current = int(cluster.spec["numberOfInstances"])
     if ignores_instance_limits(cluster, cfg):
@@ -32,13 +34,13 @@ def number_of_instances(cluster, cfg, warnings=None):
         if current == 1:
             minimum = maximum = 1
         elif warnings is not None:
-            warnings.append({"reason": "Instances", "message": "operator only supports standby clusters with 1 pod"})
+            warnings.append(BuildWarning("operator only supports standby clusters with 1 pod", "Instances"))
     result = current
     if maximum >= 0 and result > maximum:
         result = maximum
     if minimum >= 0 and result < minimum:
         result = minimum
     if result != current and warnings is not None:
-        warnings.append({"reason": "Instances", "message": "adjusted number of instances from %d to %d (min: %d, max: %d)"
-                         % (current, result, minimum, maximum)})
+        warnings.append(BuildWarning("adjusted number of instances from %d to %d (min: %d, max: %d)"
+                                     % (current, result, minimum, maximum), "Instances"))
     return result

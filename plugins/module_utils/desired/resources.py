@@ -15,8 +15,8 @@
 5. Postgres container, unless ignored: requests above ``max_cpu_request`` /
    ``max_memory_request`` are capped.
 
-Warnings are dicts ``{"reason": ..., "message": ...}``; only ``ResourceLimits`` ones
-are Kubernetes Events upstream, the others are log lines.
+Warnings are :class:`BuildWarning` strings carrying a ``reason``; only ``ResourceLimits``
+ones are Kubernetes Events upstream, the others are log lines.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -31,6 +31,19 @@ UNSET_VALUES = ("", "0", "null")
 BASIC_RESOURCES = ("cpu", "memory")
 HUGEPAGES = ("hugepages-2Mi", "hugepages-1Gi")
 _LABEL = {"cpu": "CPU", "memory": "memory"}
+
+
+class BuildWarning(str):
+    """A builder warning: a plain string (log it, ``module.warn`` it) with a ``reason``.
+
+    ``reason`` is ``ResourceLimits`` for the warnings that upstream also emits as a
+    Warning Event, otherwise a topic (``Resources``, ``Volumes``, ``Sidecars``, ``Instances``).
+    """
+
+    def __new__(cls, message, reason):
+        obj = str.__new__(cls, message)
+        obj.reason = reason
+        return obj
 
 
 def default_resources(cfg):
@@ -87,26 +100,23 @@ def _enforce_min_limits(limits, cfg, warnings):
             continue
         current = limits.get(name, "0")
         if parse_quantity(current) < parse_quantity(minimum, "min_%s_limit" % name):
-            warnings.append({"reason": "ResourceLimits",
-                             "message": "defined %s limit %s for \"postgres\" container is below required minimum %s and will be increased"
-                                        % (_LABEL[name], current, minimum)})
+            warnings.append(BuildWarning("defined %s limit %s for \"postgres\" container is below required minimum %s and will be increased"
+                                         % (_LABEL[name], current, minimum), "ResourceLimits"))
             limits[name] = minimum
 
 
 def _match_limits_with_requests(requests, limits, container, warnings):
     for name in BASIC_RESOURCES:
         if name in requests and name in limits and parse_quantity(limits[name]) < parse_quantity(requests[name]):
-            warnings.append({"reason": "Resources",
-                             "message": "%s limit of %s for %r container is increased to match %s requests of %s"
-                                        % (_LABEL[name], limits[name], container, _LABEL[name], requests[name])})
+            warnings.append(BuildWarning("%s limit of %s for %r container is increased to match %s requests of %s"
+                                         % (_LABEL[name], limits[name], container, _LABEL[name], requests[name]), "Resources"))
             limits[name] = requests[name]
 
 
 def _memory_request_to_limit(requests, limits, container, warnings):
     if _amount(requests, "memory") < _amount(limits, "memory"):
-        warnings.append({"reason": "Resources",
-                         "message": "memory request of %s for %r container is increased to match memory limit of %s"
-                                    % (requests.get("memory", "0"), container, limits["memory"])})
+        warnings.append(BuildWarning("memory request of %s for %r container is increased to match memory limit of %s"
+                                     % (requests.get("memory", "0"), container, limits["memory"]), "Resources"))
         requests["memory"] = limits["memory"]
 
 

@@ -123,8 +123,8 @@ def build_statefulset(cluster, cfg, pod_env_configmap_data=None, pod_env_secret_
 
     ``pod_env_configmap_data`` / ``pod_env_secret_keys``: the data of the
     ``pod_environment_configmap`` and the keys of the ``pod_environment_secret`` (read
-    by the caller). ``warnings`` are ``{"reason", "message"}`` dicts; ``ResourceLimits``
-    ones are Warning Events upstream. Raises ``ValidationError`` for manifest problems
+    by the caller). ``warnings`` are ``BuildWarning`` strings with a ``reason``;
+    ``ResourceLimits`` ones are Warning Events upstream. Raises ``ValidationError`` for manifest problems
     (field path in ``path``) and ``ConfigurationError`` for configuration problems.
     """
     warnings = []

@@ -16,6 +16,7 @@ __metaclass__ = type
 import copy
 
 from ansible_collections.pgkube.operator.plugins.module_utils.desired.labels import inherited_annotations, object_labels
+from ansible_collections.pgkube.operator.plugins.module_utils.desired.resources import BuildWarning
 from ansible_collections.pgkube.operator.plugins.module_utils.model.quantity import parse_quantity
 
 DATA_VOLUME_NAME = "pgdata"
@@ -110,17 +111,17 @@ def select_additional_volumes(additional_volumes, warnings):
     for volume in additional_volumes:
         path = volume.get("mountPath")
         if path in used_paths:
-            warnings.append({"reason": "Volumes", "message": "volume %s cannot be mounted to the same path as %s; skipped"
-                             % (_describe(volume), _describe(used_paths[path]))})
+            warnings.append(BuildWarning("volume %s cannot be mounted to the same path as %s; skipped"
+                                         % (_describe(volume), _describe(used_paths[path])), "Volumes"))
             continue
         if path == PGDATA_MOUNT_PATH:
-            warnings.append({"reason": "Volumes", "message": "cannot mount volume %s on the PostgreSQL data directory; skipped"
-                             % _describe(volume)})
+            warnings.append(BuildWarning("cannot mount volume %s on the PostgreSQL data directory; skipped"
+                                         % _describe(volume), "Volumes"))
             continue
         targets = list(volume.get("targetContainers") or []) or [POSTGRES_CONTAINER]
         if "all" in targets and len(targets) != 1:
-            warnings.append({"reason": "Volumes", "message": "volume %s: targetContainers is either [\"all\"] or a list of container names, "
-                             "not both" % _describe(volume)})
+            warnings.append(BuildWarning("volume %s: targetContainers is either [\"all\"] or a list of container names, "
+                                         "not both" % _describe(volume), "Volumes"))
         entry = dict(volume)
         entry["targetContainers"] = targets
         selected.append(entry)

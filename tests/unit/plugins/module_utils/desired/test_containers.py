@@ -112,7 +112,7 @@ def test_sidecars_precedence_and_patching():
     sidecars = sidecar_containers(cluster, cfg, PGDATA, warnings)
     assert [(c["name"], c["image"]) for c in sidecars] == [
         ("shared", "manifest-shared:1"), ("sidecar-1", "unnamed:1"), ("global", "global:1"), ("alpha", "alpha:1"), ("zeta", "zeta:1")]
-    assert sorted(w["message"].split("'")[1] for w in warnings if w["reason"] == "Sidecars") == ["global", "shared"]
+    assert sorted(w.split("'")[1] for w in warnings if w.reason == "Sidecars") == ["global", "shared"]
     shared = sidecars[0]
     assert [e["name"] for e in shared["env"]] == SIDECAR_ENV_NAMES + ["OWN"]
     assert shared["env"][0] == {"name": "POD_NAME", "valueFrom": {"fieldRef": {"apiVersion": "v1", "fieldPath": "metadata.name"}}}

@@ -66,8 +66,8 @@ def test_standby_with_more_instances_is_clamped_and_warned():
     warnings = []
     cluster = make_cluster(numberOfInstances=6, standby={"s3_wal_path": "s3://x"})
     assert number_of_instances(cluster, make_cfg(min_instances=2, max_instances=5), warnings) == 5
-    assert [w["reason"] for w in warnings] == ["Instances", "Instances"]
-    assert "adjusted number of instances from 6 to 5" in warnings[1]["message"]
+    assert [w.reason for w in warnings] == ["Instances", "Instances"]
+    assert "adjusted number of instances from 6 to 5" in warnings[1]
 
 
 def test_standby_by_env_prefix():

@@ -71,14 +71,15 @@ def test_min_limits_raise_with_resource_limits_warning():
     cluster = make_cluster(resources=resources({"cpu": "10m", "memory": "10Mi"}, {"cpu": "100m", "memory": "100Mi"}))
     result, warnings = postgres_resources(cluster, cfg_with(min_cpu_limit="250m", min_memory_limit="250Mi"))
     assert result["limits"] == {"cpu": "250m", "memory": "250Mi"}
-    assert [w["reason"] for w in warnings] == ["ResourceLimits", "ResourceLimits"]
-    assert warnings[0]["message"] == 'defined CPU limit 100m for "postgres" container is below required minimum 250m and will be increased'
+    assert [w.reason for w in warnings] == ["ResourceLimits", "ResourceLimits"]
+    assert all(isinstance(w, str) for w in warnings)
+    assert warnings[0] == 'defined CPU limit 100m for "postgres" container is below required minimum 250m and will be increased'
 
 
 def test_missing_limit_is_raised_to_the_minimum():
     result, warnings = postgres_resources(make_cluster(), make_cfg(min_memory_limit="250Mi"))
     assert result == {"limits": {"memory": "250Mi"}}
-    assert warnings[0]["reason"] == "ResourceLimits"
+    assert warnings[0].reason == "ResourceLimits"
 
 
 def test_ignore_annotation_skips_min_and_max():
@@ -88,14 +89,14 @@ def test_ignore_annotation_skips_min_and_max():
     # the default limit (1) below the request is still raised to the request
     assert result["limits"] == {"cpu": "4", "memory": "100Mi"}
     assert result["requests"]["cpu"] == "4"
-    assert "ResourceLimits" not in [w["reason"] for w in warnings]
+    assert "ResourceLimits" not in [w.reason for w in warnings]
 
 
 def test_limit_below_request_is_raised():
     cluster = make_cluster(resources=resources({"memory": "2Gi"}))
     result, warnings = postgres_resources(cluster, cfg_with())
     assert result["limits"]["memory"] == "2Gi"
-    assert warnings[0]["reason"] == "Resources"
+    assert warnings[0].reason == "Resources"
 
 
 def test_set_memory_request_to_limit():
@@ -126,7 +127,7 @@ def test_sidecars_get_defaults_but_no_thresholds():
     result, warnings = sidecar_resources(resources({"cpu": "2"}, {"cpu": "100m"}), cfg_with(min_cpu_limit="250m", max_cpu_request="1"),
                                          "sidecar", "spec.sidecars[0].resources")
     assert result == {"requests": {"cpu": "2", "memory": "100Mi"}, "limits": {"cpu": "2", "memory": "500Mi"}}
-    assert [w["reason"] for w in warnings] == ["Resources"]
+    assert [w.reason for w in warnings] == ["Resources"]
 
 
 def test_invalid_default_quantity_is_reported():

@@ -113,7 +113,7 @@ def test_pod_spec_options():
     assert sts["spec"]["podManagementPolicy"] == "Parallel"
     assert sts["spec"]["replicas"] == 1
     assert sts["spec"]["persistentVolumeClaimRetentionPolicy"] == {"whenDeleted": "Delete", "whenScaled": "Delete"}
-    assert [w["reason"] for w in warnings] == ["Instances"]
+    assert [w.reason for w in warnings] == ["Instances"]
 
 
 def test_priority_class_from_configuration():
@@ -135,7 +135,7 @@ def test_sidecars_share_mounts_and_pgsocket():
 def test_resource_limits_warning_is_reported():
     sts, warnings = build_statefulset(make_cluster(), make_cfg(min_cpu_limit="250m"))
     assert sts["spec"]["template"]["spec"]["containers"][0]["resources"] == {"limits": {"cpu": "250m"}}
-    assert [w["reason"] for w in warnings] == ["ResourceLimits"]
+    assert [w.reason for w in warnings] == ["ResourceLimits"]
 
 
 def test_pod_environment_sources_are_passed_to_env():

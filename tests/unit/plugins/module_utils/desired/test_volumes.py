@@ -127,7 +127,7 @@ def test_additional_volumes_targeting():
     sidecar_named = pod_spec["containers"][1]["volumeMounts"][-1]
     assert sidecar_named == {"name": "named", "mountPath": "/c", "subPathExpr": "$(POD_NAME)"}
     assert pod_spec["containers"][0]["volumeMounts"][-1] == {"name": "sub", "mountPath": "/d", "subPath": "x"}
-    assert len(warnings) == 2 and all(w["reason"] == "Volumes" for w in warnings)
+    assert len(warnings) == 2 and all(w.reason == "Volumes" for w in warnings)
 
 
 def test_mixing_all_with_names_warns_but_mounts():
