@@ -5,7 +5,8 @@
 
 Phases: (1) the main transaction on the login database (roles, memberships, role parameters,
 database owners); (2) CREATE/DROP DATABASE in autocommit; (3) one transaction per database for
-schemas, default privileges and extensions. In check mode (1) runs and is rolled back, (2) and
+schemas, default privileges and extensions. DROP ROLE runs after (2), in its own transaction, so
+that a role owning a database dropped in (2) can go. In check mode (1) runs and is rolled back, (2) and
 (3) are only reported (the databases and roles they need do not exist outside the rolled back
 transaction).
 """
@@ -59,7 +60,8 @@ def load_database_objects(params, observed, databases):
 def execute_plan(conn, params, plan, check_mode=False):
     """Execute ``plan`` on ``conn`` (the main connection, not in autocommit). Returns ``Result``."""
     result = Result()
-    main = [s for s in plan.statements if s.database is None and s.transactional]
+    main = [s for s in plan.statements if s.database is None and s.transactional and not s.late]
+    late = [s for s in plan.statements if s.late]
     outside = [s for s in plan.statements if s.database is None and not s.transactional]
     per_db = {}
     for statement in plan.statements:
@@ -78,8 +80,11 @@ def execute_plan(conn, params, plan, check_mode=False):
             conn.rollback()
         else:
             conn.commit()
+    else:
+        conn.rollback()  # ends the read-only observation transaction
     if check_mode:
         result.queries.extend(s.text for s in outside)
+        result.queries.extend(s.text for s in late)
         for name in sorted(per_db):
             result.queries.extend(s.text for s in per_db[name])
         return result
@@ -92,6 +97,15 @@ def execute_plan(conn, params, plan, check_mode=False):
                     _run(cursor, statement, result)
         finally:
             conn.autocommit = False
+    if late:
+        try:
+            with conn.cursor() as cursor:
+                for statement in late:
+                    _run(cursor, statement, result)
+            conn.commit()
+        except Exception:
+            conn.rollback()
+            raise
     for name in sorted(per_db):
         db_conn = connect(params, name)
         try:

@@ -39,9 +39,10 @@ class Statement:
     """One SQL statement. ``database``: None = the main connection; ``transactional`` False for
     CREATE/DROP DATABASE (run in autocommit, only reported in check mode)."""
 
-    __slots__ = ("sql", "masked", "database", "transactional", "reason")
+    __slots__ = ("sql", "masked", "database", "transactional", "reason", "late")
 
-    def __init__(self, query, masked=None, database=None, transactional=True, reason=""):
+    def __init__(self, query, masked=None, database=None, transactional=True, reason="", late=False):
+        self.late = late
         self.sql = query
         self.masked = masked if masked is not None else query
         self.database = database
@@ -298,7 +299,7 @@ def _is_rotation_role(name, desired):
 def plan_absent_roles(desired, observed, plan, policy, suffix, drop_roles=()):
     for name in sorted(set(drop_roles)):
         if name in observed.roles and name not in desired.roles:
-            plan.add(Statement(sql.SQL("DROP ROLE {}").format(_ident(name)), reason="rotation role past retention"))
+            plan.add(Statement(sql.SQL("DROP ROLE {}").format(_ident(name)), reason="rotation role past retention", late=True))
             plan.roles_dropped.append(name)
     if policy == "keep":
         return
@@ -307,7 +308,7 @@ def plan_absent_roles(desired, observed, plan, policy, suffix, drop_roles=()):
         if name in desired.roles or current.comment != MARKER or name in drop_roles or _is_rotation_role(name, desired):
             continue
         if policy == "drop":
-            plan.add(Statement(sql.SQL("DROP ROLE {}").format(_ident(name)), reason="role left the manifest"))
+            plan.add(Statement(sql.SQL("DROP ROLE {}").format(_ident(name)), reason="role left the manifest", late=True))
             plan.roles_dropped.append(name)
         elif not name.endswith(suffix):
             target = name + suffix

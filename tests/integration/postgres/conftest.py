@@ -153,7 +153,7 @@ def run_module(pg):
         if expect_failure:
             assert result.get("failed"), result
         else:
-            assert not result.get("failed"), result
+            assert not result.get("failed"), result.get("msg")
         result["_raw"] = out.getvalue()
         return result
 
