@@ -46,14 +46,15 @@ class SyncResult:
 
     @property
     def rolling_update_pods(self):
-        pods = []
-        for action in self.plan.actions:
-            if action.action == "flag_rolling_update":
-                pods.extend(action.pods or [])
-        return sorted(set(pods))
+        """Pods waiting for a rolling update: flagged by this run or earlier."""
+        return sorted(set(self.plan.rolling_update_pods or []))
+
+    @property
+    def notes(self):
+        return list(self.plan.notes or [])
 
     def as_dict(self):
-        result = {"changed": self.changed, "actions": self.actions, "rolling_update_pods": self.rolling_update_pods}
+        result = {"changed": self.changed, "actions": self.actions, "rolling_update_pods": self.rolling_update_pods, "notes": self.notes}
         if self.diff is not None:
             result["diff"] = self.diff
         return result

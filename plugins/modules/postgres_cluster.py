@@ -170,11 +170,19 @@ actions:
       action: create
       reason: Service does not exist
 rolling_update_pods:
-  description: Pods flagged for a rolling update by this run (annotation C(zalando-postgres-operator-rolling-update-required)).
+  description:
+    - Pods that need a rolling update, flagged by this run or an earlier one (annotation C(zalando-postgres-operator-rolling-update-required)).
+    - The operator recreates them one by one, the master last after a switchover.
   returned: always
   type: list
   elements: str
   sample: [acid-minimal-cluster-0, acid-minimal-cluster-1]
+notes:
+  description: What was deliberately left alone, for example persistent volume claims kept on deletion.
+  returned: always
+  type: list
+  elements: str
+  sample: ["PersistentVolumeClaims kept because enable_persistent_volume_claim_deletion is false: pgdata-acid-minimal-cluster-0"]
 api_requests:
   description: How many Kubernetes API requests this run made, reads and writes apart (a no-op run makes no write).
   returned: always
@@ -270,7 +278,7 @@ def run(module):
     operation = sync_cluster if params["state"] == "present" else delete_cluster
     result = operation(api, manifest, cfg, want_diff=module._diff)
     output = dict(changed=result.changed, actions=result.actions, rolling_update_pods=result.rolling_update_pods,
-                  api_requests=dict(api.requests))
+                  notes=result.notes, api_requests=dict(api.requests))
     if module._diff:
         output["diff"] = result.diff
     for warning in result.warnings:
