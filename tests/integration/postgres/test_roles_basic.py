@@ -81,3 +81,19 @@ def test_password_change_and_md5(pg, run_module):
     assert pg.query("SELECT rolpassword FROM pg_authid WHERE rolname = 'foo_user'")[0][0].startswith("md5")
     pg.connect(user="foo_user", password="new-password", tcp=True).close()
     assert not run_module({"definition": md5_manifest, "operator_config": CONFIG, "secrets": changed})["changed"]
+
+
+@pytest.mark.parametrize("password", ["pencil", "pässwörd-漢字", "with space and 'quote'"])
+def test_server_made_scram_verifier_accepted(pg, run_module, password):
+    """A verifier PostgreSQL built itself (random salt) is recognised: no ALTER ROLE on the first sync."""
+    from ansible_collections.pgkube.operator.plugins.module_utils.roles.scram import verify_scram
+    conn = pg.connect()
+    with conn.cursor() as cur:
+        cur.execute("CREATE ROLE srv_user LOGIN PASSWORD %s", (password,))
+    conn.close()
+    stored = pg.query("SELECT rolpassword FROM pg_authid WHERE rolname = 'srv_user'")[0][0]
+    assert verify_scram(stored, password)
+    assert not verify_scram(stored, password + "x")
+    result = run_module({"definition": {"metadata": {"name": "c"}, "spec": {"users": {"srv_user": []}}},
+                         "operator_config": CONFIG, "secrets": {"srv_user": password}})
+    assert not any(q.startswith('ALTER ROLE "srv_user"') for q in result["queries"]), result["queries"]

@@ -87,14 +87,17 @@ PASSWORDS = {"u_quote": "pa'ss\"word", "u_semi": "a;b--c", "u_bs": "back\\slash\
 
 def test_passwords_never_leak_and_work(pg, run_module):
     users = dict((u, []) for u in PASSWORDS)
+    log_start = open(pg.log, "rb").seek(0, 2)
     args = {"definition": manifest(users=users), "operator_config": CONFIG, "secrets": PASSWORDS}
     first = run_module(args)
     second = run_module(args, check_mode=True, diff=True)
     assert not second["changed"]
     for user, password in PASSWORDS.items():
         pg.connect(user=user, password=password, tcp=True).close()
-    with open(pg.log, encoding="utf-8", errors="replace") as handle:
-        server_log = handle.read()
+    with open(pg.log, "rb") as handle:
+        handle.seek(log_start)
+        server_log = handle.read().decode("utf-8", "replace")
+    assert "CREATE ROLE" in server_log
     for password in PASSWORDS.values():
         assert password not in first["_raw"]
         assert password not in second["_raw"]
