@@ -29,7 +29,8 @@ LEFT JOIN pg_catalog.pg_db_role_setting s ON s.setrole = a.oid AND s.setdatabase
 """
 
 DATABASES_QUERY = """
-SELECT d.datname, pg_catalog.pg_get_userbyid(d.datdba), pg_catalog.shobj_description(d.oid, 'pg_database') FROM pg_catalog.pg_database d WHERE d.datallowconn OR NOT d.datistemplate
+SELECT d.datname, pg_catalog.pg_get_userbyid(d.datdba), pg_catalog.shobj_description(d.oid, 'pg_database')
+FROM pg_catalog.pg_database d WHERE d.datallowconn OR NOT d.datistemplate
 """
 
 DATABASE_OBJECTS_QUERY = """

@@ -75,7 +75,8 @@ def test_password_change_and_md5(pg, run_module):
     pg.connect(user="foo_user", password="new-password", tcp=True).close()
     with pytest.raises(psycopg2.OperationalError):
         pg.connect(user="foo_user", password=SECRETS["foo_user"], tcp=True)
-    md5_manifest = {"metadata": MANIFEST["metadata"], "spec": dict(MANIFEST["spec"], postgresql={"version": "15", "parameters": {"password_encryption": "md5"}})}
+    md5_spec = dict(MANIFEST["spec"], postgresql={"version": "15", "parameters": {"password_encryption": "md5"}})
+    md5_manifest = {"metadata": MANIFEST["metadata"], "spec": md5_spec}
     result = run_module({"definition": md5_manifest, "operator_config": CONFIG, "secrets": changed})
     assert set(result["roles_altered"]) == {"zalando", "foo_user", "postgres"}
     assert pg.query("SELECT rolpassword FROM pg_authid WHERE rolname = 'foo_user'")[0][0].startswith("md5")
