@@ -30,7 +30,7 @@ _SECRET_WORDS = re.compile(
 # Names of things that are *not* secret values although their name contains a secret word:
 # names of Secret objects, templates, flags, user-name lists, key names inside a Secret.
 _NOT_SECRET = re.compile(
-    r"(^|_)enable|rotation|(name|names|template|namespace|path|mount|ref|key_?name)$|^(secretname|userkey|passwordkey|rolekey)$",
+    r"(^|_)enable|rotation|(name|names|template|namespace|path|file|mount|ref|key_?name)$|^(secretname|userkey|passwordkey|rolekey)$",
     re.IGNORECASE,
 )
 # Configuration keys whose value is the *name* of a Secret object (upstream naming).
@@ -39,6 +39,10 @@ _CONFIG_SECRET_OBJECT_KEYS = frozenset((
     "logical_backup_cronjob_environment_secret",
     "infrastructure_roles_secrets",
 ))
+# Maps whose keys are names chosen by the user (roles, databases, schemas, extensions, Postgres
+# parameters, slots): their keys are never dropped (a database may be called "secrets"), their
+# values are scrubbed as usual.
+NAME_MAPS = frozenset(("users", "databases", "preparedDatabases", "schemas", "extensions", "parameters", "slots"))
 
 
 def is_secret_key(key):
@@ -50,18 +54,18 @@ def is_secret_key(key):
     return bool(_SECRET_WORDS.search(key)) and not _NOT_SECRET.search(key)
 
 
-def scrub(value, allow=frozenset()):
+def scrub(value, names_map=False):
     """A deep copy of ``value`` with secret-named keys dropped (see ``is_secret_key``).
 
     Container environment entries (``{"name": "PGPASSWORD", "value": ...}``) whose name looks
-    secret keep their name but get ``"<redacted>"`` as value. Keys in ``allow`` are kept at the
-    top level only."""
+    secret keep their name but get ``"<redacted>"`` as value. The keys of the maps listed in
+    ``NAME_MAPS`` (and of ``value`` itself when ``names_map``) are user-chosen names and kept."""
     if isinstance(value, dict):
         result = {}
         for key, item in value.items():
-            if key not in allow and is_secret_key(key):
+            if not names_map and is_secret_key(key):
                 continue
-            result[key] = scrub(item)
+            result[key] = scrub(item, names_map=key in NAME_MAPS and not names_map)
         if isinstance(result.get("name"), str) and "value" in result and is_secret_key(result["name"]):
             result["value"] = REDACTED
         return result
