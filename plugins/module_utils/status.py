@@ -1,0 +1,202 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, pgkube maintainers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The status of a ``postgresql`` resource: pure builders, no I/O.
+
+``status.PostgresClusterStatus`` takes the Zalando operator's values (reference §5.12). We add
+``status.observedGeneration`` (the generation the status describes) and two conditions:
+
+- ``Ready``: ``True`` when ``PostgresClusterStatus`` is ``Running``, i.e. every Kubernetes
+  object of the cluster matches the manifest; ``False`` otherwise, with the status as reason.
+- ``Reconciled``: ``True`` when the last reconcile finished without error, ``False`` when it
+  failed (reason ``InvalidManifest``, ``InvalidConfiguration`` or ``<Phase>Failed``, the error
+  as message), ``Unknown`` while a reconcile is in progress.
+
+``lastTransitionTime`` changes only when a condition's ``status`` changes. Everything else of the
+existing status (keys written by others, other condition types) is kept. ``build_status``
+returns the same dict as the current status when nothing changed, so the caller can skip the
+write (``status_changed``).
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import copy
+import datetime
+import re
+
+CREATING = "Creating"
+UPDATING = "Updating"
+RUNNING = "Running"
+CREATE_FAILED = "CreateFailed"
+UPDATE_FAILED = "UpdateFailed"
+SYNC_FAILED = "SyncFailed"
+INVALID = "Invalid"
+UNKNOWN = ""
+
+STATUS_VALUES = (CREATING, UPDATING, RUNNING, CREATE_FAILED, UPDATE_FAILED, SYNC_FAILED, INVALID, UNKNOWN)
+
+PHASE_CREATE = "Create"
+PHASE_UPDATE = "Update"
+PHASE_SYNC = "Sync"
+
+FAILED_STATUS = {PHASE_CREATE: CREATE_FAILED, PHASE_UPDATE: UPDATE_FAILED, PHASE_SYNC: SYNC_FAILED}
+IN_PROGRESS_STATUS = {PHASE_CREATE: CREATING, PHASE_UPDATE: UPDATING}
+
+READY = "Ready"
+RECONCILED = "Reconciled"
+OUR_CONDITIONS = (READY, RECONCILED)
+
+MAX_MESSAGE = 1000
+
+_SECRET_PATTERNS = (
+    # key=value and "key": "value" forms whose key looks secret
+    re.compile(r'(?i)((?:password|passwd|secret|token|api[_-]?key|access[_-]?key)[\w-]*"?\s*[:=]\s*"?)([^"\s,;}]+)'),
+    # a PostgreSQL URI with credentials
+    re.compile(r'(?i)(postgres(?:ql)?://[^:/\s]+:)([^@\s]+)(?=@)'),
+)
+
+
+def now_rfc3339(now=None):
+    """``2026-01-02T03:04:05Z`` (what Kubernetes' metav1.Time serialises to)."""
+    now = now or datetime.datetime.now(datetime.timezone.utc)
+    if now.tzinfo is not None:
+        now = now.astimezone(datetime.timezone.utc)
+    return now.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def safe_message(text, limit=MAX_MESSAGE):
+    """A message fit for status and Events: secret-looking values masked, length capped."""
+    text = str(text if text is not None else "")
+    for pattern in _SECRET_PATTERNS:
+        text = pattern.sub(lambda m: m.group(1) + "<redacted>", text)
+    text = " ".join(text.split())
+    if len(text) > limit:
+        text = text[:limit - 3] + "..."
+    return text
+
+
+def phase_for(cr, statefulset_exists):
+    """Which upstream operation this reconcile is: Create (no StatefulSet yet), Update (the
+    generation changed since ``status.observedGeneration``) or Sync."""
+    if not statefulset_exists:
+        return PHASE_CREATE
+    status = (cr or {}).get("status") or {}
+    observed = status.get("observedGeneration") if isinstance(status, dict) else None
+    generation = ((cr or {}).get("metadata") or {}).get("generation")
+    if observed is not None and generation is not None and int(observed) != int(generation):
+        return PHASE_UPDATE
+    if observed is None and isinstance(status, dict) and status.get("PostgresClusterStatus") in (INVALID, CREATE_FAILED, UPDATE_FAILED):
+        # a status written before observedGeneration existed (or by upstream): a retry is an update
+        return PHASE_UPDATE
+    return PHASE_SYNC
+
+
+def condition(ctype, status, reason, message, generation=None, transition_time=None):
+    """One condition dict (``status`` is ``"True"``, ``"False"`` or ``"Unknown"``)."""
+    result = {
+        "type": ctype,
+        "status": status,
+        "reason": reason,
+        "message": safe_message(message),
+        "lastTransitionTime": transition_time or now_rfc3339(),
+    }
+    if generation is not None:
+        result["observedGeneration"] = int(generation)
+    return result
+
+
+def merge_conditions(current, wanted):
+    """Conditions after setting ``wanted`` (list of dicts) over ``current``.
+
+    Conditions of other types are kept in place; a wanted condition whose ``status`` equals the
+    current one keeps the current ``lastTransitionTime``. Order: current order, new types appended.
+    """
+    current = [dict(c) for c in (current or []) if isinstance(c, dict)]
+    by_type = dict((c.get("type"), c) for c in wanted)
+    result, seen = [], set()
+    for cond in current:
+        ctype = cond.get("type")
+        if ctype in by_type:
+            new = dict(by_type[ctype])
+            if cond.get("status") == new["status"] and cond.get("lastTransitionTime"):
+                new["lastTransitionTime"] = cond["lastTransitionTime"]
+            result.append(new)
+            seen.add(ctype)
+        else:
+            result.append(cond)
+    for cond in wanted:
+        if cond["type"] not in seen:
+            result.append(dict(cond))
+    return result
+
+
+def _conditions_for(cluster_status, generation, message, reason=None):
+    """Ready and Reconciled for a cluster status."""
+    if cluster_status == RUNNING:
+        ready = ("True", RUNNING, "All Kubernetes objects of the cluster match the manifest")
+        reconciled = ("True", reason or "Synced", message or "Last reconciliation succeeded")
+    elif cluster_status in (CREATING, UPDATING):
+        ready = ("False", cluster_status, "%s the cluster's Kubernetes objects" % ("Creating" if cluster_status == CREATING else "Updating"))
+        reconciled = ("Unknown", reason or "InProgress", message or "Reconciliation in progress")
+    elif cluster_status == INVALID:
+        ready = ("False", INVALID, "The manifest is invalid")
+        reconciled = ("False", reason or "InvalidManifest", message or "The manifest is invalid")
+    else:
+        ready = ("False", cluster_status or "Unknown", "The last reconciliation failed")
+        reconciled = ("False", reason or cluster_status or "Failed", message or "The last reconciliation failed")
+    return [
+        condition(READY, ready[0], ready[1], ready[2], generation),
+        condition(RECONCILED, reconciled[0], reconciled[1], reconciled[2], generation),
+    ]
+
+
+def build_status(current, cluster_status, generation=None, message=None, reason=None, observed=True):
+    """The new ``status`` dict.
+
+    ``current`` is the resource's current ``status`` (or None); ``cluster_status`` one of
+    ``STATUS_VALUES``; ``generation`` the ``metadata.generation`` reconciled; ``message`` and
+    ``reason`` describe the Reconciled condition (the message is made safe); ``observed`` False
+    keeps the current ``observedGeneration`` (a status written before the work is done).
+    """
+    current = current if isinstance(current, dict) else {}
+    status = copy.deepcopy(current)
+    status["PostgresClusterStatus"] = cluster_status
+    if observed and generation is not None:
+        status["observedGeneration"] = int(generation)
+    cond_generation = generation if observed else current.get("observedGeneration")
+    status["conditions"] = merge_conditions(current.get("conditions"), _conditions_for(cluster_status, cond_generation, message, reason))
+    return status
+
+
+def status_changed(current, new):
+    """True when writing ``new`` would change the stored status."""
+    return (current if isinstance(current, dict) else {}) != new
+
+
+def status_patch(current, new):
+    """A JSON merge patch for the status subresource, or None when nothing changed."""
+    if not status_changed(current, new):
+        return None
+    patch = dict(new)
+    for key in (current or {}):
+        if key not in new:
+            patch[key] = None
+    return {"status": patch}
+
+
+def condition_of(status, ctype):
+    """The condition of a type in a status dict, or None."""
+    for cond in ((status or {}).get("conditions") or []):
+        if isinstance(cond, dict) and cond.get("type") == ctype:
+            return cond
+    return None
+
+
+__all__ = [
+    "CREATING", "UPDATING", "RUNNING", "CREATE_FAILED", "UPDATE_FAILED", "SYNC_FAILED", "INVALID", "UNKNOWN", "STATUS_VALUES",
+    "PHASE_CREATE", "PHASE_UPDATE", "PHASE_SYNC", "FAILED_STATUS", "IN_PROGRESS_STATUS", "READY", "RECONCILED",
+    "now_rfc3339", "safe_message", "phase_for", "condition", "merge_conditions", "build_status", "status_changed", "status_patch",
+    "condition_of",
+]

@@ -1,0 +1,97 @@
+"""Status and condition building (plugins/module_utils/status.py): pure."""
+
+import datetime
+
+from ansible_collections.pgkube.operator.plugins.module_utils import status as st
+
+
+def cr(generation=1, status=None):
+    obj = {"metadata": {"name": "acid-a", "namespace": "ns", "generation": generation}}
+    if status is not None:
+        obj["status"] = status
+    return obj
+
+
+def test_phase_create_when_no_statefulset():
+    assert st.phase_for(cr(status={"PostgresClusterStatus": "Running", "observedGeneration": 1}), False) == st.PHASE_CREATE
+
+
+def test_phase_update_when_generation_changed():
+    assert st.phase_for(cr(2, {"PostgresClusterStatus": "Running", "observedGeneration": 1}), True) == st.PHASE_UPDATE
+
+
+def test_phase_sync_when_generation_observed_or_unknown():
+    assert st.phase_for(cr(2, {"PostgresClusterStatus": "Running", "observedGeneration": 2}), True) == st.PHASE_SYNC
+    # adopted from the Zalando operator: no observedGeneration, status Running
+    assert st.phase_for(cr(5, {"PostgresClusterStatus": "Running"}), True) == st.PHASE_SYNC
+    assert st.phase_for(cr(5), True) == st.PHASE_SYNC
+
+
+def test_running_status_has_both_conditions_and_observed_generation():
+    new = st.build_status(None, st.RUNNING, generation=3)
+    assert new["PostgresClusterStatus"] == "Running"
+    assert new["observedGeneration"] == 3
+    ready = st.condition_of(new, "Ready")
+    reconciled = st.condition_of(new, "Reconciled")
+    assert (ready["status"], ready["reason"], ready["observedGeneration"]) == ("True", "Running", 3)
+    assert (reconciled["status"], reconciled["reason"]) == ("True", "Synced")
+    datetime.datetime.strptime(ready["lastTransitionTime"], "%Y-%m-%dT%H:%M:%SZ")
+
+
+def test_same_status_twice_is_no_change():
+    first = st.build_status(None, st.RUNNING, generation=3)
+    second = st.build_status(first, st.RUNNING, generation=3)
+    assert second == first
+    assert not st.status_changed(first, second)
+    assert st.status_patch(first, second) is None
+
+
+def test_transition_time_kept_when_status_unchanged_and_moved_when_changed():
+    old = st.build_status(None, st.RUNNING, generation=1)
+    for cond in old["conditions"]:
+        cond["lastTransitionTime"] = "2020-01-01T00:00:00Z"
+    same = st.build_status(old, st.RUNNING, generation=2)
+    assert all(c["lastTransitionTime"] == "2020-01-01T00:00:00Z" for c in same["conditions"])
+    assert same["observedGeneration"] == 2
+    failed = st.build_status(old, st.SYNC_FAILED, generation=2, message="boom", reason="SyncFailed")
+    ready = st.condition_of(failed, "Ready")
+    assert ready["status"] == "False" and ready["lastTransitionTime"] != "2020-01-01T00:00:00Z"
+    reconciled = st.condition_of(failed, "Reconciled")
+    assert (reconciled["status"], reconciled["reason"], reconciled["message"]) == ("False", "SyncFailed", "boom")
+
+
+def test_in_progress_keeps_observed_generation():
+    old = st.build_status(None, st.RUNNING, generation=1)
+    updating = st.build_status(old, st.UPDATING, generation=2, observed=False)
+    assert updating["observedGeneration"] == 1
+    assert st.condition_of(updating, "Reconciled")["status"] == "Unknown"
+    assert st.condition_of(updating, "Ready")["observedGeneration"] == 1
+
+
+def test_other_keys_and_condition_types_are_kept():
+    current = {"PostgresClusterStatus": "Running", "custom": {"x": 1},
+               "conditions": [{"type": "Backup", "status": "True", "reason": "Done", "message": "", "lastTransitionTime": "2020-01-01T00:00:00Z"}]}
+    new = st.build_status(current, st.INVALID, generation=4, message="spec.volume.size: bad", reason="InvalidManifest")
+    assert new["custom"] == {"x": 1}
+    assert [c["type"] for c in new["conditions"]] == ["Backup", "Ready", "Reconciled"]
+    assert st.condition_of(new, "Reconciled")["message"] == "spec.volume.size: bad"
+    patch = st.status_patch(current, new)
+    assert patch["status"]["PostgresClusterStatus"] == "Invalid"
+
+
+def test_status_patch_removes_dropped_keys():
+    assert st.status_patch({"a": 1, "b": 2}, {"a": 1}) == {"status": {"a": 1, "b": None}}
+
+
+def test_safe_message_masks_secrets_and_caps_length():
+    text = 'failed: {"password": "hunter2"} url postgres://admin:s3cr3t@host/db token=abc123'
+    safe = st.safe_message(text)
+    for secret in ("hunter2", "s3cr3t", "abc123"):
+        assert secret not in safe
+    assert "<redacted>" in safe
+    assert len(st.safe_message("x" * 5000)) == st.MAX_MESSAGE
+
+
+def test_condition_messages_are_made_safe():
+    new = st.build_status(None, st.SYNC_FAILED, generation=1, message="password=topsecret")
+    assert "topsecret" not in str(new)
