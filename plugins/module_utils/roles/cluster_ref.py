@@ -29,7 +29,12 @@ try:
     from kubernetes.dynamic.exceptions import NotFoundError, DynamicApiError
     HAS_KUBERNETES = True
 except ImportError:
-    NotFoundError = DynamicApiError = Exception
+    class DynamicApiError(Exception):
+        """Stand-in when the kubernetes library is missing (never raised)."""
+
+    class NotFoundError(DynamicApiError):
+        """Stand-in when the kubernetes library is missing (never raised)."""
+
     HAS_KUBERNETES = False
 
 from ansible_collections.pgkube.operator.plugins.module_utils.errors import KubernetesError, ValidationError

@@ -25,7 +25,7 @@ _SUFFIX_RE = re.compile(r"^(\d{6})$")
 
 
 def generate_password(length=64):
-    return "".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(length))
+    return "".join(secrets.choice(PASSWORD_ALPHABET) for _index in range(length))
 
 
 def format_time(moment):
@@ -102,8 +102,8 @@ def plan_rotation(eligible, credentials, settings, now, existing_roles=(), passw
         username = user if mode == "inplace" else user + now.strftime("%y%m%d")
         new = type(cred)(username, password_factory(), format_time(now + interval))
         result.credentials[user] = new
-        result.events.append("%s: password rotated (%s), next rotation %s" % (user, "in place" if mode == "inplace" else
-                                                                               "new role " + username, new.next_rotation))
+        how = "in place" if mode == "inplace" else "new role " + username
+        result.events.append("%s: password rotated (%s), next rotation %s" % (user, how, new.next_rotation))
         cutoff = (now - timedelta(days=retention_days)).date()
         for role in existing_roles:
             if not role.startswith(user) or role == username:

@@ -11,6 +11,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import copy
+
 from ansible_collections.pgkube.operator.plugins.module_utils.errors import ConfigurationError
 
 DEFAULTS = {
@@ -106,8 +108,7 @@ class RoleSettings:
             if cfg is not None:
                 raw = cfg.get(key, None) if hasattr(cfg, "get") else getattr(cfg, key, None)
             if raw is None:
-                values[key] = default() if callable(default) else (list(default) if isinstance(default, list)
-                                                                    else dict(default) if isinstance(default, dict) else default)
+                values[key] = copy.deepcopy(default)
                 continue
             if key in _BOOL:
                 values[key] = _as_bool(key, raw)
