@@ -1,0 +1,208 @@
+"""reconcile_cluster (the watcher's native engine) against the real kube-apiserver.
+
+Create -> Running with observedGeneration, conditions and Events; a second reconcile makes no
+write; a spec change goes through Updating; an invalid manifest gets status Invalid and a Warning
+Event without an exception; finalizer add / remove and delete (with delete protection).
+"""
+
+import copy
+import datetime
+import os
+import sys
+
+from kubernetes import client as k8s
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from reconcile_helpers import (  # noqa: E402
+    NAME, condition, create_cr, events_for, kube_api, load_minimal, patch_cr, read_cr, resource_versions,
+)
+
+from ansible_collections.pgkube.operator.plugins.module_utils.events import EventRecorder  # noqa: E402
+from ansible_collections.pgkube.operator.plugins.module_utils.model.config import OperatorConfig  # noqa: E402
+from ansible_collections.pgkube.operator.plugins.module_utils.reconcile import FINALIZER, reconcile_cluster  # noqa: E402
+
+
+def reconcile(kubeconfig, api_client, namespace, cfg, name=NAME, **kwargs):
+    api = kube_api(kubeconfig)
+    cr = read_cr(api_client, namespace, name)
+    result = reconcile_cluster(api, cr, cfg, recorder=EventRecorder(api, instance="test"), **kwargs)
+    return result, api
+
+
+def test_create_then_no_op_then_update(kubeconfig, api_client, namespace, crds):
+    cfg = OperatorConfig.defaults()
+    create_cr(api_client, load_minimal(namespace))
+
+    result, api = reconcile(kubeconfig, api_client, namespace, cfg)
+    assert result.error is None, result.error
+    assert (result.status, result.phase, result.changed, result.requeue) == ("Running", "Create", True, False)
+    assert ("StatefulSet", NAME, "create") in [(a["kind"], a["name"], a["action"]) for a in result.actions]
+    cr = read_cr(api_client, namespace)
+    status = cr["status"]
+    assert status["PostgresClusterStatus"] == "Running"
+    assert status["observedGeneration"] == cr["metadata"]["generation"]
+    ready = condition(status, "Ready")
+    assert (ready["status"], ready["reason"]) == ("True", "Running")
+    assert condition(status, "Reconciled")["status"] == "True"
+    k8s.AppsV1Api(api_client).read_namespaced_stateful_set(NAME, namespace)
+    reasons = sorted(set((e.type, e.reason) for e in events_for(api_client, namespace)))
+    assert ("Normal", "Create") in reasons and ("Normal", "StatefulSet") in reasons
+    assert ("Normal", "Services") in reasons and ("Normal", "Secrets") in reasons
+    for event in events_for(api_client, namespace):
+        assert event.involved_object.uid == cr["metadata"]["uid"]
+        assert event.source.component == "pgkube-operator"
+
+    before = resource_versions(api_client, namespace)
+    cr_version = read_cr(api_client, namespace)["metadata"]["resourceVersion"]
+    second, api = reconcile(kubeconfig, api_client, namespace, cfg)
+    assert second.error is None
+    assert (second.status, second.phase, second.changed, second.actions) == ("Running", "Sync", False, [])
+    assert api.requests["write"] == 0
+    assert second.events == []
+    assert resource_versions(api_client, namespace) == before
+    assert read_cr(api_client, namespace)["metadata"]["resourceVersion"] == cr_version
+
+    patch_cr(api_client, namespace, NAME, {"spec": {"numberOfInstances": 3}})
+    third, api = reconcile(kubeconfig, api_client, namespace, cfg)
+    assert third.error is None
+    assert third.phase == "Update" and third.status == "Running"
+    assert [(a["kind"], a["action"]) for a in third.actions] == [("StatefulSet", "patch")]
+    cr = read_cr(api_client, namespace)
+    assert cr["status"]["observedGeneration"] == cr["metadata"]["generation"] == 2
+    assert k8s.AppsV1Api(api_client).read_namespaced_stateful_set(NAME, namespace).spec.replicas == 3
+    assert any(e.reason == "Update" for e in events_for(api_client, namespace))
+
+
+def test_invalid_manifest_gets_status_invalid_and_warning(kubeconfig, api_client, namespace, crds):
+    cfg = OperatorConfig.defaults()
+    manifest = load_minimal(namespace)
+    # accepted by the CRD schema, refused by the operator's validation (upstream §2.2)
+    manifest["spec"]["users"] = {"Bad-User!": []}
+    create_cr(api_client, manifest)
+    result, api = reconcile(kubeconfig, api_client, namespace, cfg)
+    assert result.status == "Invalid" and result.error and "spec.users" in result.error
+    assert result.requeue is False
+    status = read_cr(api_client, namespace)["status"]
+    assert status["PostgresClusterStatus"] == "Invalid"
+    reconciled = condition(status, "Reconciled")
+    assert (reconciled["status"], reconciled["reason"]) == ("False", "InvalidManifest")
+    assert "spec.users" in reconciled["message"]
+    warnings = [e for e in events_for(api_client, namespace) if e.type == "Warning"]
+    assert warnings and "spec.users" in warnings[0].message
+    assert k8s.AppsV1Api(api_client).list_namespaced_stateful_set(namespace).items == []
+    # nothing new to say: a second reconcile of the same invalid manifest writes nothing
+    again, api = reconcile(kubeconfig, api_client, namespace, cfg)
+    assert again.status == "Invalid" and api.requests["write"] == 0
+
+    # fixing the manifest creates the cluster
+    patch_cr(api_client, namespace, NAME, {"spec": {"users": {"Bad-User!": None, "foo_user": []}}})
+    fixed, api = reconcile(kubeconfig, api_client, namespace, cfg)
+    assert fixed.error is None and fixed.status == "Running"
+
+
+def test_api_failure_gives_create_failed_and_requeue(kubeconfig, api_client, namespace, crds):
+    # the API server refuses a ServiceAccount name that is not a DNS-1123 subdomain
+    cfg = OperatorConfig.from_dict({"pod_service_account_name": "Bad_Name"})
+    create_cr(api_client, load_minimal(namespace))
+    result, api = reconcile(kubeconfig, api_client, namespace, cfg)
+    assert result.error and result.requeue is True
+    assert result.status == "CreateFailed"
+    status = read_cr(api_client, namespace)["status"]
+    assert status["PostgresClusterStatus"] == "CreateFailed"
+    assert condition(status, "Reconciled")["status"] == "False"
+    assert any(e.type == "Warning" and e.reason == "Create" for e in events_for(api_client, namespace))
+    # a retry that fails the same way bumps the Warning Event instead of creating another
+    again, api = reconcile(kubeconfig, api_client, namespace, cfg)
+    assert again.status == "CreateFailed"
+    warnings = [e for e in events_for(api_client, namespace) if e.type == "Warning"]
+    assert len(warnings) == 1 and warnings[0].count == 2
+
+
+def test_sync_roles_is_called_and_its_failure_reported(kubeconfig, api_client, namespace, crds):
+    cfg = OperatorConfig.defaults()
+    create_cr(api_client, load_minimal(namespace))
+    seen = []
+    result, api = reconcile(kubeconfig, api_client, namespace, cfg, sync_roles=lambda cr, c: seen.append(cr["metadata"]["name"]) or {"changed": False})
+    assert seen == [NAME] and result.status == "Running"
+
+    def broken(cr, c):
+        raise RuntimeError("could not connect: password=hunter2")
+    result, api = reconcile(kubeconfig, api_client, namespace, cfg, sync_roles=broken)
+    assert result.requeue is True and "hunter2" not in result.error
+    status = read_cr(api_client, namespace)["status"]
+    # a sync keeps Running (upstream: role errors in a sync are not fatal) but says so
+    assert status["PostgresClusterStatus"] == "Running"
+    assert condition(status, "Reconciled")["reason"] == "RolesSyncFailed"
+    assert "hunter2" not in str(status)
+    assert all("hunter2" not in (e.message or "") for e in events_for(api_client, namespace))
+
+
+def test_finalizer_added_then_delete_removes_objects_and_finalizer(kubeconfig, api_client, namespace, crds):
+    cfg = OperatorConfig.from_dict({"enable_finalizers": True, "enable_secrets_deletion": True})
+    create_cr(api_client, load_minimal(namespace))
+    result, api = reconcile(kubeconfig, api_client, namespace, cfg)
+    assert result.error is None
+    assert FINALIZER in read_cr(api_client, namespace)["metadata"]["finalizers"]
+
+    k8s.CustomObjectsApi(api_client).delete_namespaced_custom_object("acid.zalan.do", "v1", namespace, "postgresqls", NAME)
+    cr = read_cr(api_client, namespace)
+    assert cr["metadata"].get("deletionTimestamp")
+    deleted, api = reconcile(kubeconfig, api_client, namespace, cfg)
+    assert deleted.error is None and deleted.deleted
+    assert ("StatefulSet", "delete") in [(a["kind"], a["action"]) for a in deleted.actions]
+    assert k8s.AppsV1Api(api_client).list_namespaced_stateful_set(namespace).items == []
+    assert k8s.CoreV1Api(api_client).list_namespaced_service(namespace, label_selector="cluster-name=" + NAME).items == []
+    assert any(e.reason == "Delete" for e in events_for(api_client, namespace))
+    # the finalizer was the only one: the resource is gone
+    try:
+        read_cr(api_client, namespace)
+        raise AssertionError("postgresql still exists")
+    except k8s.ApiException as exc:
+        assert exc.status == 404
+
+
+def test_finalizer_removed_when_disabled(kubeconfig, api_client, namespace, crds):
+    manifest = load_minimal(namespace)
+    manifest["metadata"]["finalizers"] = [FINALIZER, "example.com/keep"]
+    create_cr(api_client, manifest)
+    result, api = reconcile(kubeconfig, api_client, namespace, OperatorConfig.defaults())
+    assert result.error is None
+    assert read_cr(api_client, namespace)["metadata"]["finalizers"] == ["example.com/keep"]
+    patch_cr(api_client, namespace, NAME, {"metadata": {"finalizers": None}})
+
+
+def test_delete_protection_keeps_objects(kubeconfig, api_client, namespace, crds):
+    cfg = OperatorConfig.from_dict({"enable_finalizers": True, "delete_annotation_name_key": "delete-clustername"})
+    create_cr(api_client, load_minimal(namespace))
+    assert reconcile(kubeconfig, api_client, namespace, cfg)[0].error is None
+    k8s.CustomObjectsApi(api_client).delete_namespaced_custom_object("acid.zalan.do", "v1", namespace, "postgresqls", NAME)
+    protected, api = reconcile(kubeconfig, api_client, namespace, cfg)
+    assert protected.deleted and protected.actions == []
+    assert any("delete protection" in n for n in protected.notes)
+    assert k8s.AppsV1Api(api_client).read_namespaced_stateful_set(NAME, namespace)
+
+
+def test_delete_protection_satisfied(kubeconfig, api_client, namespace, crds):
+    cfg = OperatorConfig.from_dict({"enable_finalizers": True, "delete_annotation_name_key": "delete-clustername",
+                                    "delete_annotation_date_key": "delete-date"})
+    manifest = load_minimal(namespace)
+    today = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d")
+    manifest["metadata"]["annotations"] = {"delete-clustername": NAME, "delete-date": today}
+    create_cr(api_client, manifest)
+    assert reconcile(kubeconfig, api_client, namespace, cfg)[0].error is None
+    k8s.CustomObjectsApi(api_client).delete_namespaced_custom_object("acid.zalan.do", "v1", namespace, "postgresqls", NAME)
+    result, api = reconcile(kubeconfig, api_client, namespace, cfg)
+    assert result.error is None and result.deleted
+    assert k8s.AppsV1Api(api_client).list_namespaced_stateful_set(namespace).items == []
+
+
+def test_same_status_and_objects_in_check_mode_writes_nothing(kubeconfig, api_client, namespace, crds):
+    from ansible_collections.pgkube.operator.plugins.module_utils.kube.client import kubernetes_api_from_params
+    create_cr(api_client, load_minimal(namespace))
+    api = kubernetes_api_from_params(kubeconfig=kubeconfig, dry_run=True)
+    cr = read_cr(api_client, namespace)
+    result = reconcile_cluster(api, copy.deepcopy(cr), OperatorConfig.defaults(), recorder=EventRecorder(api))
+    assert result.error is None and result.changed
+    assert k8s.AppsV1Api(api_client).list_namespaced_stateful_set(namespace).items == []
+    assert "status" not in read_cr(api_client, namespace)
+    assert events_for(api_client, namespace) == []
