@@ -26,6 +26,7 @@ WORKER_RE = r"(?P<worker>[0-9]+)"
 
 HANDLER_TIMEOUT = 60  # seconds a client may take to send its request (upstream: 1-minute handler timeout)
 PAGE_NOT_FOUND = "page not found"
+POLL_INTERVAL = 0.1  # seconds; how soon serve_forever notices shutdown()
 
 # (compiled regex, handler method name), tried in order; the first match wins.
 ROUTES = tuple((re.compile(pattern), name) for pattern, name in (
@@ -202,7 +203,7 @@ class ApiServer(ThreadingHTTPServer):
         return self.server_address[1]
 
     def start(self):
-        self.thread = threading.Thread(target=self.serve_forever, name="pgkube-rest-api", daemon=True)
+        self.thread = threading.Thread(target=self.serve_forever, kwargs={"poll_interval": POLL_INTERVAL}, name="pgkube-rest-api", daemon=True)
         self.thread.start()
         return self
 
