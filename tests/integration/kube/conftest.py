@@ -150,10 +150,12 @@ def api_client(kubeconfig):
 
 
 @pytest.fixture(scope="session")
-def dynamic_client(api_client):
+def dynamic_client(api_client, tmp_path_factory):
     from kubernetes.dynamic import DynamicClient
 
-    return DynamicClient(api_client)
+    # A private discovery cache: the default one in /tmp is shared by every session.
+    cache = tmp_path_factory.mktemp("discovery") / "cache.json"
+    return DynamicClient(api_client, cache_file=str(cache))
 
 
 def apply_objects(dynamic_client, objects, namespace=None):

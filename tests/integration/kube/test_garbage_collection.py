@@ -55,10 +55,12 @@ def test_children_of_deleted_cluster_are_collected(api_client, crds, namespace, 
 
     custom.delete_namespaced_custom_object("acid.zalan.do", "v1", namespace, "postgresqls", name)
 
+    # The garbage collector picks up a new CRD kind on its 30 s discovery resync: allow for it.
+
     wait_for(lambda: not _exists(core.read_namespaced_config_map, name + "-owned", namespace),
-             what="owned ConfigMap collected")
+             what="owned ConfigMap collected", timeout=180)
     wait_for(lambda: not _exists(core.read_namespaced_service, name, namespace),
-             what="owned Service collected")
+             what="owned Service collected", timeout=180)
     wait_for(lambda: not _exists(apps.read_namespaced_stateful_set, name, namespace),
-             what="owned StatefulSet collected")
+             what="owned StatefulSet collected", timeout=180)
     assert _exists(core.read_namespaced_config_map, name + "-unowned", namespace)
