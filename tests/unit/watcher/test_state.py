@@ -266,7 +266,7 @@ def test_concurrent_writers_and_readers():
         except Exception as exc:  # pylint: disable=broad-except
             errors.append(exc)
 
-    readers = [threading.Thread(target=reader) for _ in range(3)]
+    readers = [threading.Thread(target=reader) for dummy in range(3)]
     writers = [threading.Thread(target=writer, args=(w,)) for w in range(4)]
     for thread in readers + writers:
         thread.start()
