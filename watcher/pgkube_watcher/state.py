@@ -304,7 +304,8 @@ class OperatorState:
 
     def set_queue_snapshot(self, callback):
         """Alternative to ``set_queue``: ``callback()`` is called (outside the lock) on every read
-        and returns ``{worker_id: [keys]}``. ``None`` removes the callback."""
+        and returns ``{worker_id: [keys]}``. ``None`` removes the callback. When the callback
+        raises, the reads fall back to what ``set_queue`` stored."""
         with self._lock:
             self._queue_snapshot = callback
 
@@ -461,7 +462,10 @@ class OperatorState:
             callback = self._queue_snapshot
         snapshot = None
         if callback is not None:
-            snapshot = callback() or {}
+            try:
+                snapshot = dict(callback() or {})
+            except Exception:  # pylint: disable=broad-except
+                snapshot = None  # a broken callback must not break /status/: fall back to set_queue data
         with self._lock:
             if snapshot is None:
                 return dict((wid, {"Keys": list(w.queue_keys), "List": copy.deepcopy(w.queue_items)}) for wid, w in self._workers.items())

@@ -218,6 +218,12 @@ def test_queues_set_and_snapshot():
     state.set_queue_snapshot(None)
     assert state.get_worker_queue(1)["Keys"] == ["ns/x"]
 
+    def broken():
+        raise RuntimeError("queue gone")
+
+    state.set_queue_snapshot(broken)
+    assert state.get_status()["WorkerQueueSize"] == {"0": 0, "1": 1}
+
 
 def test_ready_and_last_sync():
     clock = FakeClock(1234.9)
