@@ -37,10 +37,29 @@ options:
     default: default
   k8s_auth:
     description:
-      - Kubernetes client options passed to kubernetes.core's client (C(kubeconfig), C(context), C(host), C(api_key),
-        C(validate_certs), C(ca_cert)); the C(K8S_AUTH_*) environment variables apply as well.
+      - Kubernetes client options passed to kubernetes.core's client; the C(K8S_AUTH_*) environment variables,
+        the default kubeconfig and the in-cluster configuration apply as well.
     type: dict
     default: {}
+    suboptions:
+      kubeconfig:
+        description: Path of a kubeconfig file.
+        type: path
+      context:
+        description: Context of the kubeconfig to use.
+        type: str
+      host:
+        description: URL of the Kubernetes API server.
+        type: str
+      api_key:
+        description: Bearer token for the API server.
+        type: str
+      validate_certs:
+        description: Verify the API server's certificate.
+        type: bool
+      ca_cert:
+        description: Path of the CA certificate of the API server.
+        type: path
   operator_config:
     description:
       - Operator configuration as flat keys of the operator ConfigMap (C(super_username), C(protected_role_names), C(team_admin_role),
@@ -60,6 +79,7 @@ options:
       - Passwords may be given as md5 hashes or SCRAM-SHA-256 verifiers; they are passed through.
     type: dict
     default: {}
+    aliases: [ passwords ]
   infrastructure_secrets:
     description:
       - Data of the infrastructure roles Secrets by Secret name (as written in the configuration), already decoded, for use without Kubernetes.
@@ -206,10 +226,17 @@ def argument_spec():
         definition=dict(type="dict"),
         name=dict(type="str"),
         namespace=dict(type="str", default="default"),
-        k8s_auth=dict(type="dict", default={}, no_log=False),
+        k8s_auth=dict(type="dict", default={}, options=dict(
+            kubeconfig=dict(type="path"),
+            context=dict(type="str"),
+            host=dict(type="str"),
+            api_key=dict(type="str", no_log=True),
+            validate_certs=dict(type="bool"),
+            ca_cert=dict(type="path"),
+        )),
         operator_config=dict(type="dict", default={}),
         operator_namespace=dict(type="str", default="default"),
-        secrets=dict(type="dict", default={}, no_log=True),
+        secrets=dict(type="dict", default={}, no_log=True, aliases=["passwords"]),
         infrastructure_secrets=dict(type="dict", default={}, no_log=True),
         infrastructure_configmaps=dict(type="dict", default={}),
         teams_api_token=dict(type="str", no_log=True),
