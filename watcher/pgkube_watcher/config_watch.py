@@ -1,0 +1,116 @@
+# Copyright: (c) 2026, pgkube maintainers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The operator's own configuration, watched live (DESIGN §6: no restart needed).
+
+Where it comes from is ``config_location(environ)``: ``POSTGRES_OPERATOR_CONFIGURATION_OBJECT``
+(an ``OperatorConfiguration``) wins over ``CONFIG_MAP_NAME`` (a flat ConfigMap); neither means the
+built-in defaults. The object is watched with an informer restricted to its name; every change
+builds a new ``OperatorConfig`` (environment overrides applied), and when it differs from the
+current one ``on_change(new_cfg, old_cfg)`` is called: the watcher then re-queues every cluster.
+
+A configuration that does not parse is logged and ignored (the last good one stays); a deleted
+object keeps the last good configuration too.
+"""
+
+import logging
+import os
+import threading
+
+from ansible_collections.pgkube.operator.plugins.module_utils.errors import ConfigurationError
+from ansible_collections.pgkube.operator.plugins.module_utils.model.config import OperatorConfig
+from ansible_collections.pgkube.operator.plugins.module_utils.model.config_env import config_location
+
+from pgkube_watcher.informer import Informer
+from pgkube_watcher.kubehttp import resource_path
+
+LOG = logging.getLogger("pgkube.config")
+
+
+def build_config(location, obj, environ):
+    """An OperatorConfig from the watched object (None: defaults), environment applied."""
+    if obj is None:
+        cfg = OperatorConfig.defaults("crd" if location["kind"] == "crd" else "configmap")
+    elif location["kind"] == "crd":
+        cfg = OperatorConfig.from_crd(obj)
+    else:
+        cfg = OperatorConfig.from_configmap(obj.get("data") or {})
+    return cfg.apply_env(environ)
+
+
+class ConfigWatch:
+    def __init__(self, http, environ=None, on_change=None, default_namespace="default"):
+        self.http = http
+        self.environ = dict(os.environ if environ is None else environ)
+        self.location = config_location(self.environ)
+        if self.location.get("kind") != "defaults" and not self.location.get("namespace"):
+            self.location["namespace"] = default_namespace
+        self.on_change = on_change
+        self._lock = threading.Lock()
+        self._cfg = build_config(self.location, None, self.environ)
+        self.generation = 0
+        self.last_error = None
+        self.informer = None
+
+    @property
+    def description(self):
+        loc = self.location
+        if loc["kind"] == "defaults":
+            return "built-in defaults"
+        what = "OperatorConfiguration" if loc["kind"] == "crd" else "ConfigMap"
+        return "%s %s/%s" % (what, loc["namespace"], loc["name"])
+
+    def current(self):
+        with self._lock:
+            return self._cfg
+
+    def start(self):
+        if self.location["kind"] == "defaults":
+            LOG.info("configuration: built-in defaults (neither CONFIG_MAP_NAME nor POSTGRES_OPERATOR_CONFIGURATION_OBJECT set)")
+            return self
+        if self.location["kind"] == "crd":
+            path = resource_path("acid.zalan.do/v1", "operatorconfigurations", self.location["namespace"])
+        else:
+            path = resource_path("v1", "configmaps", self.location["namespace"])
+        self.informer = Informer(self.http, path, "config", handler=self._event,
+                                 field_selector="metadata.name=" + self.location["name"])
+        self.informer.start()
+        return self
+
+    def wait_synced(self, timeout):
+        if self.informer is None:
+            return True
+        synced = self.informer.synced.wait(timeout)
+        if synced and not self.informer.items():
+            LOG.warning("configuration: %s not found; using built-in defaults until it appears", self.description)
+        return synced
+
+    def stop(self):
+        if self.informer:
+            self.informer.stop()
+
+    def _event(self, etype, obj, _old):
+        if etype == "DELETED":
+            LOG.warning("configuration: %s was deleted; keeping the last configuration", self.description)
+            return
+        try:
+            new = build_config(self.location, obj, self.environ)
+        except ConfigurationError as exc:
+            self.last_error = str(exc)
+            LOG.error("configuration: %s is invalid, keeping the previous one: %s", self.description, exc)
+            return
+        except Exception as exc:  # pylint: disable=broad-except
+            self.last_error = "%s: %s" % (type(exc).__name__, exc)
+            LOG.error("configuration: %s could not be read, keeping the previous one: %s", self.description, self.last_error)
+            return
+        for warning in new.warnings:
+            LOG.warning("configuration: %s", warning)
+        with self._lock:
+            old = self._cfg
+            if new == old:
+                return
+            self._cfg = new
+            self.generation += 1
+            self.last_error = None
+        LOG.info("configuration: %s changed (version %s)", self.description, (obj.get("metadata") or {}).get("resourceVersion"))
+        if self.on_change is not None:
+            self.on_change(new, old)

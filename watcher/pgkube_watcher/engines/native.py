@@ -1,0 +1,69 @@
+# Copyright: (c) 2026, pgkube maintainers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The native engine: ``reconcile.reconcile_cluster`` called in-process (no fork, no Ansible).
+
+One ``KubeApi`` per worker thread (the library counts requests per instance); Events go through
+the library's ``EventRecorder`` with the component ``pgkube-operator[/<CONTROLLER_ID>]``.
+"""
+
+import copy
+import datetime
+import threading
+
+from ansible_collections.pgkube.operator.plugins.module_utils.events import DEFAULT_COMPONENT, EventRecorder
+from ansible_collections.pgkube.operator.plugins.module_utils.reconcile import reconcile_cluster
+
+from pgkube_watcher.engines import Outcome
+
+
+def tombstone_copy(cr):
+    """The last known object of a resource deleted without our finalizer, marked as deleting."""
+    gone = copy.deepcopy(cr)
+    meta = gone.setdefault("metadata", {})
+    meta.setdefault("deletionTimestamp", datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))
+    meta["finalizers"] = []
+    return gone
+
+
+class NativeEngine:
+    name = "native"
+
+    def __init__(self, api_factory, controller_id="", sync_roles=None):
+        self._api_factory = api_factory
+        self._local = threading.local()
+        self.component = DEFAULT_COMPONENT + ("/" + controller_id if controller_id else "")
+        self.sync_roles = sync_roles
+        self._lock = threading.Lock()
+        self._apis = []
+
+    def api(self):
+        api = getattr(self._local, "api", None)
+        if api is None:
+            api = self._local.api = self._api_factory()
+            with self._lock:
+                self._apis.append(api)
+        return api
+
+    def request_counts(self):
+        """Reads and writes made by the library so far, all workers together."""
+        with self._lock:
+            apis = list(self._apis)
+        total = {"read": 0, "write": 0}
+        for api in apis:
+            for key in total:
+                total[key] += api.requests.get(key, 0)
+        return total
+
+    def reconcile(self, cr, cfg, tombstone=False):
+        api = self.api()
+        recorder = EventRecorder(api, component=self.component)
+        if tombstone:
+            cr = tombstone_copy(cr)
+        result = reconcile_cluster(api, cr, cfg, recorder=recorder, sync_roles=self.sync_roles)
+        return Outcome(status=result.status, changed=result.changed, actions=result.actions,
+                       rolling_update_pods=result.rolling_update_pods, error=result.error,
+                       requeue=result.requeue, deleted=result.deleted)
+
+    def abort(self):
+        """Nothing to interrupt: an in-process reconcile finishes (or is abandoned at exit)."""
+        return None
