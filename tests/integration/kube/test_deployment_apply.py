@@ -36,9 +36,8 @@ def kubectl(controlplane_tool, kubeconfig):
         pytest.fail("no kubectl in %s (controlplane/build.sh builds it)" % bin_dir, pytrace=False)
 
     def run(*args):
-        proc = subprocess.run([binary, "--kubeconfig", kubeconfig] + list(args), stdout=subprocess.PIPE,
+        return subprocess.run([binary, "--kubeconfig", kubeconfig] + list(args), check=False, stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, universal_newlines=True, timeout=120)
-        return proc
 
     return run
 
