@@ -23,7 +23,7 @@ case "${1:-}" in
   *) echo "build.sh: unknown argument '$1' (use --print-dir or nothing)" >&2; exit 2 ;;
 esac
 
-REQUIRED_BINS="kube-apiserver kube-controller-manager kubectl etcd"
+REQUIRED_BINS=(kube-apiserver kube-controller-manager kubectl etcd)
 
 have_bins() {  # dir, names...
   local dir="$1"; shift
@@ -53,7 +53,7 @@ SUM_HASH="$(sha256sum "$HERE/go.sum" | cut -c1-16)"
 CACHE_ROOT="${PGKUBE_CACHE:-$HOME/.cache/pgkube}"
 BIN_DIR="$CACHE_ROOT/k8s-bins/${K8S_VERSION}-${SUM_HASH}"
 
-if [ -f "$BIN_DIR/.complete" ] && have_bins "$BIN_DIR" $REQUIRED_BINS; then
+if [ -f "$BIN_DIR/.complete" ] && have_bins "$BIN_DIR" "${REQUIRED_BINS[@]}"; then
   echo "build.sh: using cached binaries (k8s $K8S_VERSION)" >&2
   echo "$BIN_DIR"
   exit 0
@@ -101,7 +101,7 @@ mkdir -p "$CACHE_ROOT/k8s-bins"
 exec 9>"$CACHE_ROOT/k8s-bins/.build.lock"
 if command -v flock >/dev/null 2>&1; then
   flock 9   # one build at a time; a second caller waits and then finds the cache
-  if [ -f "$BIN_DIR/.complete" ] && have_bins "$BIN_DIR" $REQUIRED_BINS; then
+  if [ -f "$BIN_DIR/.complete" ] && have_bins "$BIN_DIR" "${REQUIRED_BINS[@]}"; then
     echo "$BIN_DIR"
     exit 0
   fi
@@ -124,7 +124,7 @@ for name in server v3; do
     mv "$TMP_DIR/$name" "$TMP_DIR/etcd"
   fi
 done
-have_bins "$TMP_DIR" $REQUIRED_BINS || { echo "build.sh: build finished without all of: $REQUIRED_BINS" >&2; exit 1; }
+have_bins "$TMP_DIR" "${REQUIRED_BINS[@]}" || { echo "build.sh: build finished without all of: ${REQUIRED_BINS[*]}" >&2; exit 1; }
 echo "$K8S_VERSION" > "$TMP_DIR/.complete"
 rm -rf "$BIN_DIR"
 mv "$TMP_DIR" "$BIN_DIR"

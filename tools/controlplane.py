@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """A local Kubernetes control plane for the integration tests.
 
 Runs etcd, kube-apiserver and kube-controller-manager (built by ``controlplane/build.sh``) as
@@ -85,7 +84,7 @@ def find_bin_dir(bin_dir=None, build=False):
         return os.path.abspath(bin_dir)
     cmd = ["bash", BUILD_SH] + ([] if build else ["--print-dir"])
     proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          universal_newlines=True)
+                          universal_newlines=True, check=False)
     if proc.returncode != 0:
         raise ControlPlaneError(proc.stderr.strip() or "controlplane/build.sh failed (exit %d)"
                                 % proc.returncode)
@@ -179,8 +178,8 @@ def generate_pki(pki_dir):
     admin_key, admin_cert = leaf("admin", "system:masters", ExtendedKeyUsageOID.CLIENT_AUTH)
 
     sa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    sa_pub = sa_key.public_key().public_bytes(serialization.Encoding.PEM,
-                                               serialization.PublicFormat.SubjectPublicKeyInfo)
+    sa_pub = sa_key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
 
     _write(os.path.join(pki_dir, "ca.key"), pem_key(ca_key))
     _write(os.path.join(pki_dir, "ca.crt"), pem_cert(ca_cert), 0o644)
@@ -560,7 +559,7 @@ def _tcp_open(port):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--dir", default=os.environ.get("PGKUBE_CONTROLPLANE_DIR", DEFAULT_DIR),
                         help="state directory (default: <repo>/.controlplane)")
     sub = parser.add_subparsers(dest="command")

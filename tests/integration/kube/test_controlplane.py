@@ -51,7 +51,7 @@ def test_cli_status_and_env(controlplane):
         pytest.skip("PGKUBE_KUBECONFIG: not started by us")
     tool = os.path.join(REPO, "tools", "controlplane.py")
     status = subprocess.run([sys.executable, tool, "--dir", controlplane.plane.dir, "status"],
-                            stdout=subprocess.PIPE, universal_newlines=True)
+                            stdout=subprocess.PIPE, universal_newlines=True, check=False)
     assert status.returncode == 0, status.stdout
     data = json.loads(status.stdout)
     assert data["running"] is True
@@ -94,7 +94,8 @@ def test_missing_go_message(tmp_path):
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PGKUBE_CACHE": str(tmp_path / "c"),
            "PGKUBE_GO_FALLBACK": str(tmp_path / "no-go")}
     proc = subprocess.run(["bash", os.path.join(REPO, "controlplane", "build.sh")], env=env,
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True)
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True,
+                          check=False)
     if proc.returncode == 0:
         pytest.skip("a Go toolchain is on /usr/bin:/bin")
     assert "Install Go" in proc.stderr

@@ -1,10 +1,7 @@
 """kube-controller-manager's garbage collector removes children of a deleted postgresql CR."""
 
-import pytest
-
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException
-
 
 
 def _exists(read, *args):
