@@ -104,7 +104,10 @@ def test_create_then_no_op_then_patch(kubeconfig, api_client, namespace, crds):
         assert set(secret.data) >= {"username", "password"}
     master = core.read_namespaced_service(NAME, namespace)
     assert master.spec.selector == {"application": "spilo", "cluster-name": NAME, "spilo-role": "master"}
-    assert master.spec.type == "ClusterIP"
+    # the ConfigMap default of enable_master_load_balancer is true (reference §3.3), locked to localhost
+    assert master.spec.type == "LoadBalancer"
+    assert master.spec.load_balancer_source_ranges == ["127.0.0.1/32"]
+    assert core.read_namespaced_service(NAME + "-repl", namespace).spec.type == "ClusterIP"
 
     before = resource_versions(api_client, namespace)
     second = run_module("postgres_cluster", args, kubeconfig)
