@@ -51,4 +51,5 @@ def test_snake_case_off_and_mark_unsafe():
     params = build_extravars(w, CR)
     assert params["teamId"] == {"__ansible_unsafe": "acid"}
     assert params["numberOfInstances"] == 2
-    assert params["_acid_zalan_do_postgresql_spec"]["teamId"] == "acid"
+    assert params["_acid_zalan_do_postgresql_spec"]["teamId"] == {"__ansible_unsafe": "acid"}
+    assert params["ansible_operator_meta"] == {"name": {"__ansible_unsafe": "acid-x"}, "namespace": {"__ansible_unsafe": "db"}}

@@ -60,11 +60,12 @@ def build_extravars(watch, cr, finalizer_run=False):
     params = convert_keys(copy.deepcopy(spec)) if watch.snake_case_parameters else copy.deepcopy(spec)
     if not isinstance(params, dict):
         params = {}
-    if watch.mark_unsafe:
-        params = mark_unsafe(params)
     params["ansible_operator_meta"] = {"name": meta.get("name"), "namespace": meta.get("namespace")}
     params[watch.object_var] = copy.deepcopy(cr)
     params[watch.spec_var] = copy.deepcopy(spec)
+    if watch.mark_unsafe:
+        # every string of the resource (also meta, object and raw spec) is never templated; watch vars stay as written
+        params = mark_unsafe(params)
     params.update(copy.deepcopy(watch.vars))
     if finalizer_run and watch.finalizer is not None:
         params.update(copy.deepcopy(watch.finalizer.vars))
