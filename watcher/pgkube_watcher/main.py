@@ -105,6 +105,7 @@ class Watcher:
     def __init__(self, args):
         self.args = args
         self.stop_event = threading.Event()
+        self._resync_requested = threading.Event()
         self.op_namespace = operator_namespace()
         self.kubeconfig = args.kubeconfig or os.environ.get("K8S_AUTH_KUBECONFIG") or os.environ.get("KUBECONFIG") or None
         auth = {}
@@ -234,10 +235,12 @@ class Watcher:
                 self.state.set_ready(True)
                 self.state.mark_synced()
                 LOG.info("caches synced: %d clusters", len(self.controller.cluster_keys()))
-            if self.resync_period and time.monotonic() - last_resync >= self.resync_period:
+            requested = self._resync_requested.is_set()
+            if requested or (self.resync_period and time.monotonic() - last_resync >= self.resync_period):
+                self._resync_requested.clear()
                 last_resync = time.monotonic()
                 if self.leader.is_leader():
-                    self.controller.requeue_all("periodic resync")
+                    self.controller.requeue_all("resync requested (SIGUSR1)" if requested else "periodic resync")
                     self.state.mark_synced()
             self.metrics.set_queue_depth(self.queue.depth())
             self.metrics.set_clusters_by_status(self.state.get_cluster_counts())
@@ -247,6 +250,10 @@ class Watcher:
         if signum is not None:
             LOG.info("signal %d: shutting down", signum)
         self.stop_event.set()
+
+    def resync_now(self, _signum=None, _frame=None):
+        """SIGUSR1: queue every cluster now (an on-demand resync)."""
+        self._resync_requested.set()
 
     def shutdown(self):
         for informer in self.informers:
@@ -282,4 +289,5 @@ def main(argv=None):
         return 2
     signal.signal(signal.SIGTERM, watcher.stop)
     signal.signal(signal.SIGINT, watcher.stop)
+    signal.signal(signal.SIGUSR1, watcher.resync_now)
     return watcher.run()
