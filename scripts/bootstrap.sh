@@ -33,11 +33,11 @@ if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
 stamp=.venv/.requirements.sha256
-want=$(cat requirements.txt tests/requirements.txt | sha256sum | cut -d' ' -f1)
+want=$(cat requirements.txt watcher/requirements.txt tests/requirements.txt | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   log "installing Python requirements into .venv"
   .venv/bin/pip install -q --upgrade pip >/dev/null
-  .venv/bin/pip install -q -r requirements.txt -r tests/requirements.txt
+  .venv/bin/pip install -q -r requirements.txt -r watcher/requirements.txt -r tests/requirements.txt
   echo "$want" > "$stamp"
 fi
 log "ready: $(.venv/bin/ansible --version | head -1)"
