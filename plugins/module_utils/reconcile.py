@@ -96,7 +96,8 @@ class ReconcileResult:
 class _Context:
     """State shared by the steps of one reconcile."""
 
-    def __init__(self, api, cr, cfg, recorder, result):
+    def __init__(self, api, cr, cfg, recorder, result, manage_finalizer=True):
+        self.manage_finalizer = manage_finalizer
         self.api = api
         self.cr = cr
         self.cfg = cfg
@@ -171,6 +172,8 @@ def delete_protection_reason(cr, cfg, today=None):
 
 
 def _remove_finalizer(ctx):
+    if not ctx.manage_finalizer:
+        return
     finalizers = _finalizers(ctx.cr)
     if FINALIZER in finalizers:
         _set_finalizers(ctx, [f for f in finalizers if f != FINALIZER])
@@ -233,6 +236,8 @@ def _manifest(cr):
 
 
 def _sync_finalizer(ctx):
+    if not ctx.manage_finalizer:
+        return
     finalizers = _finalizers(ctx.cr)
     if ctx.cfg.enable_finalizers and FINALIZER not in finalizers:
         _set_finalizers(ctx, finalizers + [FINALIZER])
@@ -369,13 +374,26 @@ def reconcile_cluster(api, cr, cfg, recorder=None, sync_roles=None):
     callable ``(cr, cfg)`` that syncs roles and databases, run after the objects are in sync.
     Never raises for bad input or API errors: see ``ReconcileResult.error`` / ``requeue``.
     """
+    return run_reconcile(api, cr, cfg, recorder=recorder, sync_roles=sync_roles)
+
+
+def finalize_cluster(api, cr, cfg, recorder=None, manage_finalizer=True):
+    """The deletion path of ``reconcile_cluster`` whether or not the resource is being deleted
+    (``postgres_cluster`` with ``state: absent`` and ``reconcile: true``)."""
+    return run_reconcile(api, cr, cfg, recorder=recorder, manage_finalizer=manage_finalizer, delete=True)
+
+
+def run_reconcile(api, cr, cfg, recorder=None, sync_roles=None, manage_finalizer=True, delete=False):
+    """``reconcile_cluster`` with two switches: ``manage_finalizer`` False leaves
+    ``metadata.finalizers`` alone (ansible-operator adds and removes the finalizer of its watch
+    itself); ``delete`` True takes the deletion path without a ``deletionTimestamp``."""
     result = ReconcileResult()
     if not isinstance(cr, dict) or not isinstance(cr.get("metadata"), dict) or not cr["metadata"].get("name"):
         result.error = "the resource has no metadata.name"
         return result
-    ctx = _Context(api, cr, cfg, recorder if recorder is not None else NullRecorder(), result)
+    ctx = _Context(api, cr, cfg, recorder if recorder is not None else NullRecorder(), result, manage_finalizer)
     try:
-        if (cr.get("metadata") or {}).get("deletionTimestamp"):
+        if delete or (cr.get("metadata") or {}).get("deletionTimestamp"):
             _delete(ctx)
         else:
             _reconcile(ctx, sync_roles)
@@ -391,4 +409,4 @@ def reconcile_cluster(api, cr, cfg, recorder=None, sync_roles=None):
     return result
 
 
-__all__ = ["FINALIZER", "ReconcileResult", "reconcile_cluster", "delete_protection_reason"]
+__all__ = ["FINALIZER", "ReconcileResult", "reconcile_cluster", "finalize_cluster", "run_reconcile", "delete_protection_reason"]

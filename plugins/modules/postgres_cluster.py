@@ -80,6 +80,36 @@ options:
     type: str
     choices: [present, absent]
     default: present
+  operator_config_from_env:
+    description:
+      - Load the operator configuration as the operator process does, from the environment of the process
+        running the module. C(POSTGRES_OPERATOR_CONFIGURATION_OBJECT) (an C(OperatorConfiguration) in
+        C(OPERATOR_NAMESPACE)) wins over C(CONFIG_MAP_NAME) (C([namespace/]name)), and the environment
+        overrides are applied. With neither variable set the built-in defaults are used.
+      - Ignored when O(operator_config), O(operator_config_map) or O(operator_configuration) is given.
+    type: bool
+    default: false
+  reconcile:
+    description:
+      - Run a full reconcile of the C(postgresql) resource, as the operator does for one event, instead of only
+        converging the objects. The resource must exist in the cluster. It is read by O(name) and O(namespace),
+        or taken from O(definition) when that is the whole resource as read from the API (with C(metadata.uid)),
+        as ansible-operator passes it.
+      - A reconcile also manages the finalizer C(postgres-operator.acid.zalan.do) (see O(manage_finalizer)),
+        writes C(status.PostgresClusterStatus), C(status.observedGeneration) and the C(Ready) and C(Reconciled)
+        conditions through the status subresource, and emits Kubernetes Events.
+      - A resource with C(metadata.deletionTimestamp), or O(state=absent), takes the deletion path, which also
+        removes the finalizer.
+      - An invalid manifest sets the status C(Invalid), emits a Warning Event and fails the task with the field path.
+    type: bool
+    default: false
+  manage_finalizer:
+    description:
+      - With O(reconcile=true), add the finalizer C(postgres-operator.acid.zalan.do) when the configuration
+        enables finalizers (C(enable_finalizers)), remove it when it does not, and remove it after a deletion.
+      - Set to V(false) under ansible-operator, which adds and removes the finalizer of its watch itself.
+    type: bool
+    default: true
 extends_documentation_fragment:
   - kubernetes.core.k8s_auth_options
 attributes:
@@ -88,7 +118,8 @@ attributes:
     support: full
   diff_mode:
     description: Shows the current and the desired form of every object that changes; Secret values are redacted.
-    support: full
+    support: partial
+    details: No diff is returned with O(reconcile=true).
 requirements:
   - kubernetes >= 24.2.0
   - PyYAML >= 3.11
@@ -128,6 +159,13 @@ EXAMPLES = r"""
     name: acid-minimal-cluster
     namespace: databases
     operator_config_map: postgres-operator/postgres-operator
+
+- name: Reconcile a cluster as the operator does, with status and Events, configuration from the environment
+  pgkube.operator.postgres_cluster:
+    name: acid-minimal-cluster
+    namespace: databases
+    reconcile: true
+    operator_config_from_env: true
 
 - name: Delete a cluster's objects (volumes are kept unless the configuration says otherwise)
   pgkube.operator.postgres_cluster:
@@ -188,9 +226,30 @@ api_requests:
   returned: always
   type: dict
   sample: {"read": 9, "write": 0}
+status:
+  description: With O(reconcile=true), the C(PostgresClusterStatus) after the reconcile (C(Running), C(Invalid), C(SyncFailed), ...).
+  returned: when O(reconcile=true) and the resource is not being deleted
+  type: str
+  sample: Running
+phase:
+  description: With O(reconcile=true), which operation the reconcile was, V(Create), V(Update), V(Sync) or V(Delete).
+  returned: when O(reconcile=true)
+  type: str
+  sample: Sync
+events:
+  description: With O(reconcile=true), the Kubernetes Events emitted about the resource.
+  returned: when O(reconcile=true)
+  type: list
+  elements: dict
+  sample: [{"type": "Normal", "reason": "Create", "message": "Started creation of new cluster resources"}]
+requeue:
+  description: With O(reconcile=true), whether the reconcile failed in a way that a retry may fix.
+  returned: when O(reconcile=true)
+  type: bool
+  sample: false
 diff:
   description: The current and the desired form of every object that changes, keyed C(kind/namespace/name).
-  returned: when diff mode is on
+  returned: when diff mode is on and O(reconcile=false)
   type: dict
   sample:
     before:
@@ -201,6 +260,7 @@ diff:
 """
 
 import copy
+import os
 import traceback
 
 from ansible.module_utils.basic import missing_required_lib
@@ -238,6 +298,9 @@ def argument_spec():
         operator_config_map=dict(type="str"),
         operator_configuration=dict(type="str"),
         state=dict(type="str", choices=["present", "absent"], default="present"),
+        operator_config_from_env=dict(type="bool", default=False),
+        reconcile=dict(type="bool", default=False),
+        manage_finalizer=dict(type="bool", default=True),
     )
     return spec
 
@@ -265,16 +328,63 @@ def load_manifest(module, api):
     return manifest
 
 
+def load_operator_config(params, api):
+    """The OperatorConfig from the options, or from the environment as the operator loads it."""
+    from ansible_collections.pgkube.operator.plugins.module_utils.config_source import load_config
+    from ansible_collections.pgkube.operator.plugins.module_utils.operator_config import load_from_environment
+
+    if params["operator_config_from_env"] and not (params["operator_config"] or params["operator_config_map"] or params["operator_configuration"]):
+        return load_from_environment(api, dict(os.environ))[0]
+    return load_config(api, config=params["operator_config"], configmap=params["operator_config_map"],
+                       operator_configuration=params["operator_configuration"], default_namespace=params["namespace"])
+
+
+def load_resource(module, api, manifest):
+    """The postgresql resource for a reconcile: the definition itself when it was read from the API, else read."""
+    params = module.params
+    metadata = manifest.get("metadata") or {}
+    if params["definition"] is not None and metadata.get("uid") and metadata.get("resourceVersion"):
+        return manifest
+    name = params["name"] or metadata.get("name")
+    namespace = metadata.get("namespace") or params["namespace"]
+    resource = api.get("postgresql", "acid.zalan.do/v1", namespace, name) if name else None
+    if resource is None:
+        raise ValidationError("name", "postgresql %s/%s not found: reconcile=true needs the resource in the cluster" % (namespace, name))
+    return resource
+
+
+def run_reconcile(module, api, manifest, cfg):
+    from ansible_collections.pgkube.operator.plugins.module_utils.events import EventRecorder
+    from ansible_collections.pgkube.operator.plugins.module_utils.reconcile import run_reconcile as reconcile
+
+    params = module.params
+    resource = load_resource(module, api, manifest)
+    result = reconcile(api, resource, cfg, recorder=EventRecorder(api), manage_finalizer=params["manage_finalizer"],
+                       delete=params["state"] == "absent")
+    output = dict(changed=result.changed, actions=result.actions, rolling_update_pods=result.rolling_update_pods,
+                  notes=result.notes, api_requests=dict(api.requests), phase=result.phase, requeue=result.requeue,
+                  events=[dict(type=t, reason=r, message=m) for t, r, m in result.events])
+    if result.status is not None:
+        output["status"] = result.status
+    for warning in result.warnings:
+        module.warn(str(warning))
+    if result.error:
+        module.fail_json(msg="reconcile of postgresql %s/%s failed: %s" % (resource["metadata"].get("namespace"), resource["metadata"]["name"], result.error),
+                         **output)
+    module.exit_json(**output)
+
+
 def run(module):
     from ansible_collections.pgkube.operator.plugins.module_utils.cluster_sync import delete_cluster, sync_cluster
-    from ansible_collections.pgkube.operator.plugins.module_utils.config_source import load_config
     from ansible_collections.pgkube.operator.plugins.module_utils.kube.client import kubernetes_api
 
     params = module.params
     api = kubernetes_api(module)
     manifest = load_manifest(module, api)
-    cfg = load_config(api, config=params["operator_config"], configmap=params["operator_config_map"],
-                      operator_configuration=params["operator_configuration"], default_namespace=params["namespace"])
+    cfg = load_operator_config(params, api)
+    if params["reconcile"]:
+        run_reconcile(module, api, manifest, cfg)
+        return
     operation = sync_cluster if params["state"] == "present" else delete_cluster
     result = operation(api, manifest, cfg, want_diff=module._diff)
     output = dict(changed=result.changed, actions=result.actions, rolling_update_pods=result.rolling_update_pods,
