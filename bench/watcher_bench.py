@@ -18,7 +18,6 @@ import os
 import shutil
 import signal
 import socket
-import ssl
 import statistics
 import subprocess
 import sys
@@ -205,7 +204,7 @@ def bench_engine(api, plane, engine, count, latency_samples, workers, work):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--clusters", type=int, default=100)
     parser.add_argument("--ansible-clusters", type=int, default=10)
     parser.add_argument("--engines", default="native,ansible")

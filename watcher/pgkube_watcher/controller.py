@@ -33,7 +33,7 @@ def _meta(obj):
 
 
 def split_key(key):
-    namespace, _, name = key.partition("/")
+    namespace, _sep, name = key.partition("/")
     return namespace, name
 
 

@@ -118,7 +118,7 @@ class WorkQueue:
                 now = self._clock()
                 self._promote_due_locked(now)
                 if self._ready and not self._shutdown:
-                    key, _ = self._ready.popitem(last=False)
+                    key = self._ready.popitem(last=False)[0]
                     self._processing[key] = now
                     return key
                 if self._shutdown:

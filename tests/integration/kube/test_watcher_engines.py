@@ -294,7 +294,7 @@ def test_sigkill_mid_reconcile_then_restart_converges_without_duplicates(engine,
         # native: the first object of some cluster exists; ansible: a runner process has been started
         if engine == "ansible":
             return "ansible-runner" in proc.log() or any(
-                os.path.isdir(os.path.join(root, d)) for root, dirs, _ in os.walk(os.path.dirname(proc.log_path)) for d in dirs if d == "artifacts")
+                os.path.isdir(os.path.join(root, d)) for root, dirs, _files in os.walk(os.path.dirname(proc.log_path)) for d in dirs if d == "artifacts")
         core = k8s.CoreV1Api(api_client)
         return any(s.metadata.name.endswith(".credentials.postgresql.acid.zalan.do") for s in core.list_namespaced_secret(namespace).items)
 

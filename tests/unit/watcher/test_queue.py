@@ -23,7 +23,7 @@ class FakeClock:
 
 def test_duplicate_adds_coalesce():
     queue = WorkQueue()
-    for _ in range(5):
+    for _attempt in range(5):
         queue.add("ns/a")
     queue.add("ns/b")
     assert queue.depth() == 2
@@ -78,7 +78,7 @@ def test_immediate_add_supersedes_delayed():
 
 def test_rate_limited_backoff_doubles_and_caps_and_forget_resets():
     queue = WorkQueue(base_delay=1, max_delay=5, clock=FakeClock())
-    delays = [queue.add_rate_limited("ns/a") for _ in range(5)]
+    delays = [queue.add_rate_limited("ns/a") for _attempt in range(5)]
     assert delays == [1, 2, 4, 5, 5]
     assert queue.num_requeues("ns/a") == 5
     queue.forget("ns/a")
@@ -168,7 +168,7 @@ def test_concurrent_workers_never_share_a_key():
                 processed.append(key)
             queue.done(key)
 
-    threads = [threading.Thread(target=worker) for _ in range(8)]
+    threads = [threading.Thread(target=worker) for _index in range(8)]
     for thread in threads:
         thread.start()
     for i in range(2000):
