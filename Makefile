@@ -14,7 +14,8 @@ controlplane-build:
 	bash controlplane/build.sh
 
 controlplane-up:
-	$(PYTHON) tools/controlplane.py up
+	bash scripts/bootstrap.sh
+	$(PYTHON) tools/controlplane.py up --build
 
 controlplane-down:
 	$(PYTHON) tools/controlplane.py down

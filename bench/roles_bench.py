@@ -15,7 +15,7 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tests"))
-import conftest  # noqa: E402,F401  (makes ansible_collections.pgkube.operator importable)
+import conftest  # noqa: E402,F401  pylint: disable=unused-import  (makes ansible_collections.pgkube.operator importable)
 
 from ansible_collections.pgkube.operator.plugins.module_utils.roles.connection import connect  # noqa: E402
 from ansible_collections.pgkube.operator.plugins.module_utils.roles.settings import RoleSettings  # noqa: E402
@@ -55,8 +55,8 @@ def run(params, manifest, settings, secrets, label):
         elapsed = time.perf_counter() - start
     finally:
         conn.close()
-    print("%-28s %8.3f s  %6d statements  %2d catalog queries  changed=%s" % (label, elapsed, report.statements, report.catalog_queries,
-                                                                                report.changed))
+    print("%-28s %8.3f s  %6d statements  %2d catalog queries  changed=%s"
+          % (label, elapsed, report.statements, report.catalog_queries, report.changed))
     return report
 
 
@@ -78,7 +78,7 @@ def main():
             run(params, manifest, settings, secrets, "one password changed")
     finally:
         subprocess.run(as_server_user([os.path.join(PG_BIN, "pg_ctl"), "-D", data, "-m", "immediate", "stop"]),
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
         shutil.rmtree(base, ignore_errors=True)
 
 

@@ -74,7 +74,9 @@ def controlplane_tool():
 
 def load_yaml_documents(path):
     with open(path) as handle:
-        return [doc for doc in yaml.safe_load_all(handle) if doc]
+        docs = [doc for doc in yaml.safe_load_all(handle) if doc]
+    # a v1 List stands for its items (kubectl and kustomize expand it the same way)
+    return [item for doc in docs for item in (doc.get("items") or [] if doc.get("kind") == "List" else [doc])]
 
 
 class ControlPlaneHandle(object):

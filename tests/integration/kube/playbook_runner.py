@@ -61,7 +61,7 @@ def run_module(module, args, kubeconfig, check=False, diff=False, extra_env=None
             command.append("--check")
         if diff:
             command.append("--diff")
-        proc = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
+        proc = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600, check=False)
         result = {}
         if os.path.exists(result_file):
             with open(result_file) as handle:

@@ -13,7 +13,6 @@ import pwd
 import shutil
 import socket
 import subprocess
-import sys
 import tempfile
 import contextlib
 
@@ -120,7 +119,7 @@ def pg_server():
         yield server
     finally:
         subprocess.run(_as_server_user([pg_ctl, "-D", server.data, "-m", "immediate", "stop"]),
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
         shutil.rmtree(base, ignore_errors=True)
 
 

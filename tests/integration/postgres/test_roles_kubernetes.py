@@ -77,7 +77,7 @@ def unb64(text):
 
 @pytest.fixture
 def namespace(kube):
-    _, client = kube
+    client = kube[1]
     name = "roles-" + uuid.uuid4().hex[:8]
     client.resources.get(api_version="v1", kind="Namespace").create(body={"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
     return name

@@ -28,7 +28,7 @@ def test_table_is_well_formed():
         assert key.group is None or key.group in ck.GROUPS, key.name
         for default in (key.cm_default, key.crd_default, key.crd_fallback):
             if default is not None and key.kind in _TYPES:
-                assert type(default) is _TYPES[key.kind], key.name
+                assert default.__class__ is _TYPES[key.kind], key.name  # exact: a bool is not an int here
     assert ck.SECRET_KEYS == {"logical_backup_s3_access_key_id", "logical_backup_s3_secret_access_key",
                               "logical_backup_azure_storage_account_key", "scalyr_api_key"}
     assert set(ck.ENUMS) <= set(ck.CONFIG_KEYS)

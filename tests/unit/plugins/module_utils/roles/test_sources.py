@@ -8,7 +8,7 @@ from ansible_collections.pgkube.operator.plugins.module_utils.roles.secrets_data
 from ansible_collections.pgkube.operator.plugins.module_utils.roles.settings import RoleSettings
 from ansible_collections.pgkube.operator.plugins.module_utils.roles.sources import build_desired
 from ansible_collections.pgkube.operator.plugins.module_utils.roles.spec import (
-    ORIGIN_MANIFEST, ORIGIN_INFRASTRUCTURE, ORIGIN_TEAMS_API, ORIGIN_BOOTSTRAP, ORIGIN_SYSTEM, ORIGIN_GROUP, RoleSpec,
+    ORIGIN_INFRASTRUCTURE, ORIGIN_TEAMS_API, ORIGIN_BOOTSTRAP, ORIGIN_SYSTEM, ORIGIN_GROUP, RoleSpec,
 )
 
 
@@ -24,10 +24,10 @@ def test_manifest_users_flags_admin_and_owner_roles():
     cfg = settings(additional_owner_roles="cron_admin")
     desired = build_desired(manifest(users={"foo": ["createdb"], "bar": ["nologin"]}, databases={"d": "foo"}), cfg,
                             normalize_credentials({"foo": "pw"}))
-    foo = desired.roles["foo"]
-    assert foo.flags == ["CREATEDB", "LOGIN"]
-    assert foo.admin_role == "admin" and foo.member_of == ["cron_admin"] and foo.is_db_owner
-    assert foo.password == "pw" and "pw" not in repr(foo) and "pw" not in str(foo.as_dict())
+    owner = desired.roles["foo"]
+    assert owner.flags == ["CREATEDB", "LOGIN"]
+    assert owner.admin_role == "admin" and owner.member_of == ["cron_admin"] and owner.is_db_owner
+    assert owner.password == "pw" and "pw" not in repr(owner) and "pw" not in str(owner.as_dict())
     assert desired.roles["bar"].flags == []
     assert desired.roles["admin"].origin == ORIGIN_GROUP and desired.roles["cron_admin"].origin == ORIGIN_GROUP
     assert desired.roles["postgres"].origin == ORIGIN_SYSTEM
