@@ -7,7 +7,9 @@
   not); DELETED keeps the last object as a tombstone, purges pending retries and queues the key.
 - Pod events: mapped to their cluster by the ``cluster_name_label`` label (``cluster-name``); a pod
   added or deleted, or whose labels / annotations / deletionTimestamp changed, queues its cluster.
-- Node events: ``node_changed`` is a hook (placeholder): a node that becomes unschedulable or NotReady
+- Child objects (StatefulSet, Services, PodDisruptionBudgets, Secrets with the cluster label; watched
+  to serve reads from caches): a deleted one queues its cluster at once (repair).
+- Node events: ``node_event`` is a hook (placeholder): a node that becomes unschedulable or NotReady
   queues the clusters with pods on it; master migration itself is not implemented yet.
 - Ownership (§5.1): a resource is ours when its ``acid.zalan.do/controller`` annotation equals
   ``CONTROLLER_ID`` (both empty included); others are ignored.
@@ -144,6 +146,16 @@ class Controller:
             return
         key = "%s/%s" % (_meta(pod).get("namespace"), cluster)
         if self.cached_cluster(key) is not None:
+            self.queue.add(key)
+
+    def dependent_event(self, etype, obj, _old):
+        """A child object (StatefulSet, Service, PDB, Secret) was deleted: repair its cluster now."""
+        if etype != "DELETED":
+            return
+        cluster = (_meta(obj).get("labels") or {}).get(self.config.current().cluster_name_label)
+        key = "%s/%s" % (_meta(obj).get("namespace"), cluster)
+        if cluster and self.cached_cluster(key) is not None:
+            LOG.info("%s %s/%s was deleted; queueing %s", obj.get("kind"), _meta(obj).get("namespace"), _meta(obj).get("name"), key)
             self.queue.add(key)
 
     def node_event(self, etype, node, old):

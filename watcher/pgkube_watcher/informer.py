@@ -32,6 +32,13 @@ def object_key(obj):
     return "%s/%s" % (meta["namespace"], meta["name"]) if meta.get("namespace") else meta.get("name")
 
 
+def _newer_or_same(new, old):
+    try:
+        return int(new["metadata"]["resourceVersion"]) >= int(old["metadata"]["resourceVersion"])
+    except (KeyError, TypeError, ValueError):
+        return True
+
+
 class Informer:
     def __init__(self, http, path, name, handler=None, label_selector=None, field_selector=None,
                  watch_timeout=300, max_backoff=30.0, page_size=500, on_restart=None):
@@ -72,6 +79,19 @@ class Informer:
     def __len__(self):
         with self._lock:
             return len(self._store)
+
+    def upsert(self, obj):
+        """Write-through of an object we just wrote (newer resourceVersion wins); no handler call."""
+        key = object_key(obj)
+        with self._lock:
+            current = self._store.get(key)
+            if current is None or _newer_or_same(obj, current):
+                self._store[key] = obj
+
+    def discard(self, key):
+        """An object we just deleted; no handler call."""
+        with self._lock:
+            self._store.pop(key, None)
 
     # ------------------------------------------------------------- lifecycle
 

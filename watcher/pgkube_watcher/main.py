@@ -14,6 +14,7 @@ import time
 from ansible_collections.pgkube.operator.plugins.module_utils.kube.client import kubernetes_api_from_params
 
 from pgkube_watcher import metrics as metrics_module
+from pgkube_watcher.cache_api import CacheIndex, CachedKubeApi
 from pgkube_watcher.config_watch import ConfigWatch
 from pgkube_watcher.controller import Controller
 from pgkube_watcher.informer import Informer
@@ -26,6 +27,13 @@ from pgkube_watcher.watches import WatchesError, find_watch, load_watches
 from pgkube_watcher.worker import AlwaysLeader, Worker
 
 LOG = logging.getLogger("pgkube.watcher")
+# Child kinds watched (label ``cluster_name_label``) so the native engine reads them from memory.
+CACHED_KINDS = (
+    ("StatefulSet", "apps/v1", "statefulsets"),
+    ("Service", "v1", "services"),
+    ("Secret", "v1", "secrets"),
+    ("PodDisruptionBudget", "policy/v1", "poddisruptionbudgets"),
+)
 IN_CLUSTER_NAMESPACE = "/var/run/secrets/kubernetes.io/serviceaccount/namespace"
 
 
@@ -55,6 +63,9 @@ def parse_args(argv):
     parser.add_argument("--retry-period", type=float, default=2.0)
     parser.add_argument("--watch-nodes", dest="watch_nodes", action="store_true", default=True)
     parser.add_argument("--no-watch-nodes", dest="watch_nodes", action="store_false")
+    parser.add_argument("--cache-reads", dest="cache_reads", action="store_true", default=_env_bool("PGKUBE_CACHE_READS", True))
+    parser.add_argument("--no-cache-reads", dest="cache_reads", action="store_false",
+                        help="native engine: read child objects from the API server instead of the watch caches")
     parser.add_argument("--work-dir", default=env.get("PGKUBE_WORK_DIR") or os.path.join(tempfile.gettempdir(), "pgkube-watcher"),
                         help="ansible engine: ansible-runner input and artifact directories")
     parser.add_argument("--ansible-verbosity", type=int, default=int(env.get("ANSIBLE_VERBOSITY_POSTGRESQL_ACID_ZALAN_DO") or 0))
@@ -115,6 +126,8 @@ class Watcher:
             auth["context"] = args.context
         self.api_factory = lambda: kubernetes_api_from_params(**auth)
         base = self.api_factory()
+        self.dynamic_client = base.client
+        self.cache_index = None
         self.http = KubeHttp(base.client.client.configuration)
         self.watch_http = KubeHttp(base.client.client.configuration, pool_size=16)
         self.metrics = metrics_module.METRICS
@@ -150,7 +163,11 @@ class Watcher:
             return AnsibleEngine(self.watch, self.api_factory, self.args.work_dir, kubeconfig=self.kubeconfig,
                                  verbosity=self.args.ansible_verbosity, timeout=self.args.ansible_timeout)
         from pgkube_watcher.engines.native import NativeEngine  # pylint: disable=import-outside-toplevel
-        return NativeEngine(self.api_factory, controller_id=cfg.controller_id or "")
+        index, dynamic_client = self.cache_index, self.dynamic_client
+
+        def cached_api():
+            return CachedKubeApi(dynamic_client, index)
+        return NativeEngine(cached_api if index is not None else self.api_factory, controller_id=cfg.controller_id or "")
 
     def _informer(self, path, name, handler, **kwargs):
         informer = Informer(self.watch_http, path, name, handler=handler, on_restart=self.metrics.watch_restarted, **kwargs)
@@ -166,18 +183,26 @@ class Watcher:
         workers = self.args.workers or cfg.workers or 1
         self.resync_period = _seconds(self.args.resync_period) if self.args.resync_period is not None else float(cfg.resync_period or 0)
         namespaces = watched_namespaces(self.args.namespace, cfg)
+        label = cfg.cluster_name_label
+        if self.args.cache_reads and self.args.engine == "native":
+            self.cache_index = CacheIndex(label)
         self.engine = self._make_engine(cfg)
         self.controller = Controller(self.queue, self.engine, self.config, self.state, self.metrics)
         self.state.set_config(cfg, controller=self._controller_facts(workers, namespaces))
         self.state.set_workers(workers)
-        self.state.set_queue_snapshot(lambda: {"0": [row["key"] for row in self.queue.snapshot() if row["state"] != "processing"]})
-        label = cfg.cluster_name_label
+        self.state.set_queue_snapshot(lambda: {"0": [row["key"] for row in self.queue.snapshot() if row["state"] == "ready"]})
         for namespace in namespaces:
             where = namespace or "all"
             self.controller.cluster_informers.append(self._informer(
                 resource_path("acid.zalan.do/v1", "postgresqls", namespace), "postgresql@" + where, self.controller.cluster_event))
-            self.controller.pod_informers.append(self._informer(
-                resource_path("v1", "pods", namespace), "pods@" + where, self.controller.pod_event, label_selector=label))
+            pods = self._informer(resource_path("v1", "pods", namespace), "pods@" + where, self.controller.pod_event, label_selector=label)
+            self.controller.pod_informers.append(pods)
+            if self.cache_index is not None:
+                self.cache_index.add("Pod", namespace, pods)
+                for kind, api_version, plural in CACHED_KINDS:
+                    self.cache_index.add(kind, namespace, self._informer(
+                        resource_path(api_version, plural, namespace), "%s@%s" % (plural, where), self.controller.dependent_event,
+                        label_selector=label))
         if self.args.watch_nodes:
             self._informer(resource_path("v1", "nodes"), "nodes", self.controller.node_event)
         if self.args.leader_elect:

@@ -1,0 +1,126 @@
+# Copyright: (c) 2026, pgkube maintainers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Reads served from the informers' caches (DESIGN §5: a no-op resync should cost no API round trip).
+
+``CachedKubeApi`` is the library's ``KubeApi`` with ``get`` / ``list`` answered from an informer when
+one covers the kind and namespace and has synced; writes go to the API server and their answers are
+written through into the cache (newer ``resourceVersion`` wins), so the next reconcile does not see
+its own writes missing.
+
+Informers of the cluster's child kinds are filtered by the ``cluster_name_label`` label: an object
+found there is served, a miss falls back to a GET (the object may exist without the label). A
+``list`` whose label selector includes that label is answered from the cache. Kinds without an
+informer (ServiceAccount, RoleBinding: the operator's RBAC has no list/watch on them) always go to
+the API server.
+"""
+
+import copy
+
+from ansible_collections.pgkube.operator.plugins.module_utils.kube.api import KubeApi
+
+
+def parse_equality_selector(selector):
+    """``a=b,c=d`` -> dict; None when the selector uses anything else (``!=``, ``in``, existence)."""
+    result = {}
+    for part in (selector or "").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        if "!=" in part or "=" not in part or " " in part:
+            return None
+        key, value = part.split("=", 1)
+        result[key.strip().rstrip("=")] = value.strip().lstrip("=")
+    return result
+
+
+class CacheIndex:
+    """(kind, namespace) -> informer; namespace None means an informer of all namespaces."""
+
+    def __init__(self, required_label):
+        self.required_label = required_label
+        self._informers = {}
+
+    def add(self, kind, namespace, informer):
+        self._informers[(kind, namespace)] = informer
+
+    def informer(self, kind, namespace):
+        informer = self._informers.get((kind, namespace)) or self._informers.get((kind, None))
+        if informer is None or not informer.synced.is_set():
+            return None
+        return informer
+
+    def lookup(self, kind, namespace, name):
+        informer = self.informer(kind, namespace)
+        if informer is None:
+            return None
+        return informer.get("%s/%s" % (namespace, name))
+
+    def select(self, kind, namespace, label_selector):
+        """The matching objects, or None when the cache cannot answer authoritatively."""
+        informer = self.informer(kind, namespace)
+        wanted = parse_equality_selector(label_selector)
+        if informer is None or wanted is None or self.required_label not in wanted:
+            return None
+        result = []
+        for obj in informer.items():
+            meta = obj.get("metadata") or {}
+            if namespace and meta.get("namespace") != namespace:
+                continue
+            labels = meta.get("labels") or {}
+            if all(labels.get(k) == v for k, v in wanted.items()):
+                result.append(obj)
+        return result
+
+    def store(self, obj):
+        meta = (obj or {}).get("metadata") or {}
+        informer = self._informers.get((obj.get("kind"), meta.get("namespace"))) or self._informers.get((obj.get("kind"), None))
+        if informer is not None and self.required_label in (meta.get("labels") or {}):
+            informer.upsert(obj)
+
+    def remove(self, kind, namespace, name):
+        informer = self._informers.get((kind, namespace)) or self._informers.get((kind, None))
+        if informer is not None:
+            informer.discard("%s/%s" % (namespace, name))
+
+
+class CachedKubeApi(KubeApi):
+    """``KubeApi`` whose reads come from the informers when they can; see the module docstring."""
+
+    def __init__(self, dynamic_client, index, dry_run=False):
+        super().__init__(dynamic_client, dry_run=dry_run)
+        self.index = index
+        self.requests["cache"] = 0
+
+    def get(self, kind, api_version, namespace, name):
+        found = self.index.lookup(kind, namespace, name)
+        if found is not None:
+            self.requests["cache"] += 1
+            return copy.deepcopy(found)
+        return super().get(kind, api_version, namespace, name)
+
+    def list(self, kind, api_version, namespace=None, label_selector=None):
+        found = self.index.select(kind, namespace, label_selector)
+        if found is not None:
+            self.requests["cache"] += 1
+            return copy.deepcopy(found)
+        return super().list(kind, api_version, namespace, label_selector)
+
+    def _remember(self, obj):
+        if not self.dry_run and isinstance(obj, dict):
+            self.index.store(obj)
+        return obj
+
+    def create(self, obj):
+        return self._remember(super().create(obj))
+
+    def replace(self, obj):
+        return self._remember(super().replace(obj))
+
+    def patch(self, kind, api_version, namespace, name, patch, subresource=None):
+        return self._remember(super().patch(kind, api_version, namespace, name, patch, subresource))
+
+    def delete(self, kind, api_version, namespace, name, propagation_policy=None):
+        gone = super().delete(kind, api_version, namespace, name, propagation_policy)
+        if not self.dry_run:
+            self.index.remove(kind, namespace, name)
+        return gone
