@@ -69,7 +69,7 @@ class Api:
             fields = dict((k, v.strip('"')) for k, v in fields.items())
             if fields.get("resource") not in RESOURCES:
                 continue
-            verb = fields.get("verb")
+            verb = "%s %s" % (fields.get("verb"), fields.get("resource") + ("/" + fields["subresource"] if fields.get("subresource") else ""))
             counts[verb] = counts.get(verb, 0) + float(value)
         return counts
 
@@ -191,10 +191,10 @@ def bench_engine(api, plane, engine, count, latency_samples, workers, work):
             proc.kill()
             code = "killed"
         log.close()
-    writes = sum(v for k, v in resync.items() if k in ("POST", "PUT", "PATCH", "DELETE"))
+    writes = sum(v for k, v in resync.items() if k.split()[0] in ("POST", "PUT", "PATCH", "DELETE"))
     print("\n== engine %s: %d clusters, workers %s" % (engine, count, workers or "default (cfg.workers)"))
     print("  converge all (watcher start -> all Running)   %8.2f s   (%.3f s per cluster)" % (converge, converge / count))
-    print("  no-op resync API requests, by verb             %s" % json.dumps(dict(sorted(resync.items()))))
+    print("  no-op resync API requests, by verb and resource %s" % json.dumps(dict(sorted(resync.items()))))
     print("  no-op resync requests per cluster              %8.2f   (writes per cluster %.2f)" % (sum(resync.values()) / count, writes / count))
     if latencies:
         print("  event -> StatefulSet update latency           median %.3f s, max %.3f s (%d samples)" % (

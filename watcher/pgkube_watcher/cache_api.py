@@ -15,8 +15,12 @@ the API server.
 """
 
 import copy
+import logging
 
 from ansible_collections.pgkube.operator.plugins.module_utils.kube.api import KubeApi
+
+
+LOG = logging.getLogger("pgkube.cache")
 
 
 def parse_equality_selector(selector):
@@ -43,8 +47,13 @@ class CacheIndex:
     def add(self, kind, namespace, informer):
         self._informers[(kind, namespace)] = informer
 
+    def _find(self, kind, namespace):
+        # not ``a or b``: an informer with an empty cache is falsy (it has __len__)
+        informer = self._informers.get((kind, namespace))
+        return informer if informer is not None else self._informers.get((kind, None))
+
     def informer(self, kind, namespace):
-        informer = self._informers.get((kind, namespace)) or self._informers.get((kind, None))
+        informer = self._find(kind, namespace)
         if informer is None or not informer.synced.is_set():
             return None
         return informer
@@ -73,12 +82,12 @@ class CacheIndex:
 
     def store(self, obj):
         meta = (obj or {}).get("metadata") or {}
-        informer = self._informers.get((obj.get("kind"), meta.get("namespace"))) or self._informers.get((obj.get("kind"), None))
+        informer = self._find(obj.get("kind"), meta.get("namespace"))
         if informer is not None and self.required_label in (meta.get("labels") or {}):
             informer.upsert(obj)
 
     def remove(self, kind, namespace, name):
-        informer = self._informers.get((kind, namespace)) or self._informers.get((kind, None))
+        informer = self._find(kind, namespace)
         if informer is not None:
             informer.discard("%s/%s" % (namespace, name))
 
@@ -103,6 +112,7 @@ class CachedKubeApi(KubeApi):
         if found is not None:
             self.requests["cache"] += 1
             return copy.deepcopy(found)
+        LOG.debug("cache cannot answer: list %s in %s with %r", kind, namespace, label_selector)
         return super().list(kind, api_version, namespace, label_selector)
 
     def _remember(self, obj):

@@ -83,3 +83,9 @@ def test_informer_upsert_is_thread_safe():
     for thread in threads:
         thread.join()
     assert len(inf) == 400
+
+
+def test_an_empty_synced_cache_answers_lists():
+    index = CacheIndex("cluster-name")
+    index.add("Pod", "ns", informer([]))
+    assert index.select("Pod", "ns", "application=spilo,cluster-name=acid-a") == []
