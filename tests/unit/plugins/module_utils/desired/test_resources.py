@@ -11,25 +11,7 @@ import pytest
 
 from ansible_collections.pgkube.operator.plugins.module_utils.desired.resources import postgres_resources, sidecar_resources
 from ansible_collections.pgkube.operator.plugins.module_utils.errors import ValidationError
-from ansible_collections.pgkube.operator.plugins.module_utils.model.config import OperatorConfig
-from ansible_collections.pgkube.operator.plugins.module_utils.model.manifest import ClusterSpec
-
-
-def make_cluster(name="acid-test", namespace="default", labels=None, annotations=None, uid="efd12e58-5786-11e8-b5a7-06148230260c", **spec):
-    body = {"teamId": "acid", "numberOfInstances": 2, "postgresql": {"version": "17"}, "volume": {"size": "1Gi"}}
-    body.update(spec)
-    metadata = {"name": name, "namespace": namespace}
-    if uid:
-        metadata["uid"] = uid
-    if labels:
-        metadata["labels"] = labels
-    if annotations:
-        metadata["annotations"] = annotations
-    return ClusterSpec.from_manifest({"apiVersion": "acid.zalan.do/v1", "kind": "postgresql", "metadata": metadata, "spec": body})
-
-
-def make_cfg(**overrides):
-    return OperatorConfig.from_dict(overrides) if overrides else OperatorConfig.defaults()
+from ansible_collections.pgkube.operator.tests.unit.builders import make_cfg, make_cluster
 
 
 IGNORE_KEY = "ignore-resources-limits"

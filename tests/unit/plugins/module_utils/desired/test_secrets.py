@@ -12,25 +12,17 @@ import json
 import re
 
 from ansible_collections.pgkube.operator.plugins.module_utils.desired import secrets
-from ansible_collections.pgkube.operator.plugins.module_utils.model.config import OperatorConfig
-from ansible_collections.pgkube.operator.plugins.module_utils.model.manifest import ClusterSpec
+from ansible_collections.pgkube.operator.tests.unit import builders
 
 
-def make_cluster(name="acid-test", namespace="default", team="acid", labels=None, annotations=None, **spec):
-    body = {"teamId": team, "numberOfInstances": 2, "postgresql": {"version": "17"}, "volume": {"size": "1Gi"}}
-    body.update(spec)
-    metadata = {"name": name, "namespace": namespace, "uid": "uid-1"}
-    if labels:
-        metadata["labels"] = labels
-    if annotations:
-        metadata["annotations"] = annotations
-    return ClusterSpec.from_manifest({"apiVersion": "acid.zalan.do/v1", "kind": "postgresql", "metadata": metadata, "spec": body})
+def make_cluster(**kwargs):
+    """The shared cluster, with this file's ``metadata.uid``."""
+    return builders.make_cluster(uid="uid-1", **kwargs)
 
 
 def make_cfg(**overrides):
-    base = {"enable_master_load_balancer": False}
-    base.update(overrides)
-    return OperatorConfig.from_dict(base)
+    """The shared configuration, without the master LoadBalancer unless overridden."""
+    return builders.make_cfg(base=builders.NO_MASTER_LOAD_BALANCER, **overrides)
 
 
 SUFFIX = ".acid-test.credentials.postgresql.acid.zalan.do"

@@ -14,25 +14,7 @@ import pytest
 
 from ansible_collections.pgkube.operator.plugins.module_utils.desired.statefulset import build_statefulset
 from ansible_collections.pgkube.operator.plugins.module_utils.errors import ConfigurationError, ValidationError
-from ansible_collections.pgkube.operator.plugins.module_utils.model.config import OperatorConfig
-from ansible_collections.pgkube.operator.plugins.module_utils.model.manifest import ClusterSpec
-
-
-def make_cluster(name="acid-test", namespace="default", labels=None, annotations=None, uid="efd12e58-5786-11e8-b5a7-06148230260c", **spec):
-    body = {"teamId": "acid", "numberOfInstances": 2, "postgresql": {"version": "17"}, "volume": {"size": "1Gi"}}
-    body.update(spec)
-    metadata = {"name": name, "namespace": namespace}
-    if uid:
-        metadata["uid"] = uid
-    if labels:
-        metadata["labels"] = labels
-    if annotations:
-        metadata["annotations"] = annotations
-    return ClusterSpec.from_manifest({"apiVersion": "acid.zalan.do/v1", "kind": "postgresql", "metadata": metadata, "spec": body})
-
-
-def make_cfg(**overrides):
-    return OperatorConfig.from_dict(overrides) if overrides else OperatorConfig.defaults()
+from ansible_collections.pgkube.operator.tests.unit.builders import make_cfg, make_cluster
 
 
 OBJECT_LABELS = {"application": "spilo", "cluster-name": "acid-test", "team": "acid"}

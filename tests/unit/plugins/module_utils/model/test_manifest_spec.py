@@ -16,6 +16,7 @@ import yaml
 from ansible_collections.pgkube.operator.plugins.module_utils.errors import ValidationError
 from ansible_collections.pgkube.operator.plugins.module_utils.model.maintenance import MaintenanceWindow
 from ansible_collections.pgkube.operator.plugins.module_utils.model.manifest import ClusterSpec, validate_cluster_name
+from ansible_collections.pgkube.operator.tests.unit.builders import make_manifest
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", ".."))
 EXAMPLES = os.path.join(ROOT, "manifests", "examples")
@@ -36,9 +37,8 @@ SPEC_FIELDS = {
 
 
 def manifest(name="acid-test", **spec):
-    body = {"teamId": "acid", "numberOfInstances": 2, "postgresql": {"version": "17"}, "volume": {"size": "1Gi"}}
-    body.update(spec)
-    return {"apiVersion": "acid.zalan.do/v1", "kind": "postgresql", "metadata": {"name": name}, "spec": body}
+    """The shared minimal manifest with only ``metadata.name`` (no namespace, no uid)."""
+    return make_manifest(name=name, namespace=None, uid=None, **spec)
 
 
 def load_example(name):

@@ -12,15 +12,12 @@ import pytest
 
 from ansible_collections.pgkube.operator.plugins.module_utils.errors import ValidationError, ValidationErrors
 from ansible_collections.pgkube.operator.plugins.module_utils.model.manifest import ClusterSpec
+from ansible_collections.pgkube.operator.tests.unit.builders import make_manifest
 
 
 def good():
-    return {
-        "apiVersion": "acid.zalan.do/v1",
-        "kind": "postgresql",
-        "metadata": {"name": "acid-test"},
-        "spec": {"teamId": "acid", "numberOfInstances": 2, "postgresql": {"version": "17"}, "volume": {"size": "1Gi"}},
-    }
+    """The shared minimal manifest with only ``metadata.name`` (no namespace, no uid)."""
+    return make_manifest(namespace=None, uid=None)
 
 
 def spec_with(**fields):

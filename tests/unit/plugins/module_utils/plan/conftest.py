@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from ansible_collections.pgkube.operator.plugins.module_utils.model.config import OperatorConfig
+from ansible_collections.pgkube.operator.tests.unit import builders
 
 NS = "default"
 C = "acid-test"
@@ -22,8 +22,8 @@ OWNER = {"apiVersion": "acid.zalan.do/v1", "kind": "postgresql", "name": C, "uid
 
 
 def make_cfg(**overrides):
-    """An OperatorConfig with the documented defaults and ``overrides`` (flat ConfigMap keys)."""
-    return OperatorConfig.from_dict(overrides)
+    """An OperatorConfig with the documented defaults and ``overrides`` (flat ConfigMap keys); ``from_dict`` also when empty."""
+    return builders.make_cfg(empty_gives_defaults=False, **overrides)
 
 
 def desired_statefulset():
