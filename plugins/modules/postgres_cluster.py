@@ -340,10 +340,11 @@ def load_operator_config(params, api):
 
 
 def load_resource(module, api, manifest):
-    """The postgresql resource for a reconcile: the definition itself when it was read from the API, else read."""
+    """The postgresql resource for a reconcile: the manifest itself when it was read from the API
+    (by name, or a definition that is the whole resource as ansible-operator passes it), else read."""
     params = module.params
     metadata = manifest.get("metadata") or {}
-    if params["definition"] is not None and metadata.get("uid") and metadata.get("resourceVersion"):
+    if metadata.get("uid") and metadata.get("resourceVersion"):
         return manifest
     name = params["name"] or metadata.get("name")
     namespace = metadata.get("namespace") or params["namespace"]

@@ -33,7 +33,7 @@ def test_molecule_default_scenario(kubeconfig, crds, tmp_path):
         "ANSIBLE_HOME": str(tmp_path / "ansible-home"),
         "HOME": env.get("HOME", str(tmp_path)),
     })
-    proc = subprocess.run([molecule, "test", "-s", "default"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
+    proc = subprocess.run([molecule, "test", "-s", "default"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=900, check=False)
     output = proc.stdout + proc.stderr
     assert proc.returncode == 0, output[-12000:]
     # the scenario really ran converge twice (idempotence) and verify
