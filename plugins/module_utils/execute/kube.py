@@ -15,6 +15,7 @@ __metaclass__ = type
 import copy
 
 from ansible_collections.pgkube.operator.plugins.module_utils.desired.naming import ROLLING_UPDATE_ANNOTATION
+from ansible_collections.pgkube.operator.plugins.module_utils.errors import KubernetesError
 from ansible_collections.pgkube.operator.plugins.module_utils.kube.kinds import api_version
 
 _SERVER_FIELDS = ("resourceVersion", "uid", "creationTimestamp", "managedFields", "generation", "selfLink")
@@ -29,6 +30,20 @@ def _fresh(body):
     return obj
 
 
+# Namespace-level objects every cluster of the namespace shares (reference §4.7): when two
+# reconciles create one at the same time, the second finds it made, which is what it wanted.
+SHARED_KINDS = frozenset(["ServiceAccount", "RoleBinding"])
+
+
+def _create(api, body):
+    try:
+        return api.create(_fresh(body))
+    except KubernetesError as exc:
+        if exc.status == 409 and body.get("kind") in SHARED_KINDS:
+            return None
+        raise
+
+
 def _orphan_policy(kind):
     # A StatefulSet is replaced without touching its pods (reference §5.6).
     return "Orphan" if kind == "StatefulSet" else "Background"
@@ -39,13 +54,13 @@ def apply_action(api, action):
     kind, namespace, name = action.kind, action.namespace, action.name
     version = (action.body or {}).get("apiVersion") or api_version(kind)
     if action.action == "create":
-        return api.create(_fresh(action.body))
+        return _create(api, action.body)
     if action.action == "patch":
         return api.patch(kind, version, namespace, name, action.patch)
     if action.action == "replace":
         return api.replace(action.body)
     if action.action == "recreate":
-        api.delete(kind, version, namespace, name, propagation_policy=_orphan_policy(kind))
+        api.delete(kind, version, namespace, name, propagation_policy=getattr(action, "propagation_policy", None) or _orphan_policy(kind))
         if api.dry_run:
             return None
         return api.create(_fresh(action.body))
