@@ -1,5 +1,5 @@
 # pgkube.operator developer entry points. See README.md.
-.PHONY: test unit controlplane-build controlplane-up controlplane-down run sanity
+.PHONY: test unit controlplane-build controlplane-up controlplane-down run stop sanity
 
 PYTHON ?= .venv/bin/python
 
@@ -26,3 +26,8 @@ run:
 
 sanity:
 	bash scripts/sanity.sh
+
+# Stop what 'make run' started: the watcher, then the control plane.
+stop:
+	-kill $$(cat .controlplane/watcher.pid 2>/dev/null) 2>/dev/null
+	$(PYTHON) tools/controlplane.py down
