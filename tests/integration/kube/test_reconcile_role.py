@@ -220,6 +220,20 @@ def test_role_with_plain_vars_and_passed_resource(kubeconfig, api_client, namesp
     assert runner.status == "successful" and not failures, failures
     assert result["changed"] is False and result["api_requests"]["write"] == 0
 
+    # markUnsafe: the raw spec arrives wrapped; a template in it stays text in the objects
+    manifest = load_minimal(namespace, name="acid-unsafe")
+    manifest["spec"]["postgresql"]["parameters"] = {"log_line_prefix": "{{ 7 * 6 }}"}
+    create_cr(api_client, manifest)
+    cr = read_cr(api_client, namespace, "acid-unsafe")
+    extravars = {"ansible_operator_meta": {"name": "acid-unsafe", "namespace": namespace}, "_acid_zalan_do_postgresql": cr,
+                 "_acid_zalan_do_postgresql_spec": mark_unsafe(cr["spec"]), "pgkube_use_passed_resource": True}
+    runner, failures, result = run_role(tmp_path, kubeconfig, extravars)
+    assert runner.status == "successful" and not failures, failures
+    assert result["phase"] == "Create" and result["status"] == "Running"
+    sts = k8s.AppsV1Api(api_client).read_namespaced_stateful_set("acid-unsafe", namespace)
+    spilo = [e.value for e in sts.spec.template.spec.containers[0].env if e.name == "SPILO_CONFIGURATION"][0]
+    assert "{{ 7 * 6 }}" in spilo and "42" not in spilo
+
 
 def test_role_reports_invalid_manifest(kubeconfig, api_client, namespace, crds, tmp_path):
     manifest = load_minimal(namespace)
