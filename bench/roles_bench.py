@@ -15,7 +15,8 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tests"))
-import conftest  # noqa: E402,F401  pylint: disable=unused-import  (makes ansible_collections.pgkube.operator importable)
+# conftest makes ansible_collections.pgkube.operator importable
+import conftest  # noqa: E402,F401  pylint: disable=unused-import
 
 from ansible_collections.pgkube.operator.plugins.module_utils.roles.connection import connect  # noqa: E402
 from ansible_collections.pgkube.operator.plugins.module_utils.roles.settings import RoleSettings  # noqa: E402

@@ -30,11 +30,13 @@ REDACTED = "<redacted>"
 class SyncResult:
     """What a sync or delete did (or, in check mode, would do)."""
 
-    def __init__(self, cluster, plan, warnings, diff=None):
+    def __init__(self, cluster, plan, warnings, diff=None, pods=None, instances=None):
         self.cluster = cluster
         self.plan = plan
         self.warnings = list(warnings)
         self.diff = diff
+        self.pods = list(pods or [])
+        self.instances = instances
 
     @property
     def changed(self):
@@ -143,7 +145,8 @@ def sync_cluster(api, manifest, cfg, want_diff=False):
         diff = _diff(plan, observed, dict(((o["kind"], o["metadata"].get("namespace"), o["metadata"]["name"]), o) for o in desired.objects))
     if plan.actions:
         apply_plan(api, plan)
-    return SyncResult(cluster, plan, warnings, diff)
+    instances = desired.by_kind("StatefulSet")[0]["spec"].get("replicas")
+    return SyncResult(cluster, plan, warnings, diff, pods=pods, instances=instances)
 
 
 def delete_cluster(api, manifest, cfg, want_diff=False):

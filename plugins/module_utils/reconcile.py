@@ -113,9 +113,9 @@ class _Context:
         self.recorder.event(self.cr, event_type, reason, message)
         self.result.events.append(self.recorder.recorded[-1])
 
-    def write_status(self, cluster_status, message=None, reason=None, observed=True):
+    def write_status(self, cluster_status, message=None, reason=None, observed=True, extra_conditions=None):
         """Write the status when it differs from the stored one; returns True when written."""
-        new = st.build_status(self.current_status, cluster_status, self.generation, message, reason, observed)
+        new = st.build_status(self.current_status, cluster_status, self.generation, message, reason, observed, extra_conditions)
         patch = st.status_patch(self.current_status, new)
         self.result.status = cluster_status
         if patch is None:
@@ -344,6 +344,7 @@ def _reconcile(ctx, sync_roles):
     result.notes = sync.notes
     result.changed = result.changed or sync.changed
     _emit_sync_events(ctx, sync, phase)
+    pods = [st.pods_condition(sync.pods, sync.instances, ctx.generation)]
     message = None
     if sync.rolling_update_pods:
         message = "Last reconciliation succeeded; pods waiting for a rolling update: %s" % ", ".join(sync.rolling_update_pods)
@@ -357,13 +358,13 @@ def _reconcile(ctx, sync_roles):
                 result.error = st.safe_message(exc)
                 result.exception = exc
                 ctx.event("Warning", "Sync", "Could not sync roles and databases: %s" % result.error)
-                ctx.write_status(st.RUNNING, "Roles and databases not in sync: %s" % result.error, "RolesSyncFailed")
+                ctx.write_status(st.RUNNING, "Roles and databases not in sync: %s" % result.error, "RolesSyncFailed", extra_conditions=pods)
                 return
             _fail(ctx, phase, exc, "RolesSyncFailed")
             return
         result.roles_result = outcome
         result.changed = result.changed or _roles_changed(outcome)
-    ctx.write_status(st.RUNNING, message)
+    ctx.write_status(st.RUNNING, message, extra_conditions=pods)
 
 
 def reconcile_cluster(api, cr, cfg, recorder=None, sync_roles=None):

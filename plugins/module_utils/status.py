@@ -46,6 +46,7 @@ IN_PROGRESS_STATUS = {PHASE_CREATE: CREATING, PHASE_UPDATE: UPDATING}
 
 READY = "Ready"
 RECONCILED = "Reconciled"
+PODS_READY = "PodsReady"
 OUR_CONDITIONS = (READY, RECONCILED)
 
 MAX_MESSAGE = 1000
@@ -152,7 +153,31 @@ def _conditions_for(cluster_status, generation, message, reason=None):
     ]
 
 
-def build_status(current, cluster_status, generation=None, message=None, reason=None, observed=True):
+def _pod_ready(pod):
+    for cond in ((pod.get("status") or {}).get("conditions") or []):
+        if cond.get("type") == "Ready":
+            return cond.get("status") == "True"
+    return False
+
+
+def pods_condition(pods, instances, generation=None):
+    """``PodsReady``: how many of the wanted pods are ready (the objects can match while no pod runs).
+
+    The message holds only the counts, so the status changes when readiness changes and not when
+    a pending pod is merely created or rescheduled (no status write on a no-op resync).
+    """
+    wanted = int(instances or 0)
+    live = [p for p in pods or [] if not (p.get("metadata") or {}).get("deletionTimestamp")]
+    ready = sorted(p["metadata"]["name"] for p in live if _pod_ready(p))
+    if wanted == 0:
+        return condition(PODS_READY, "True", "NoPodsWanted", "numberOfInstances is 0", generation)
+    message = "%d of %d pods ready" % (len(ready), wanted)
+    if len(ready) >= wanted:
+        return condition(PODS_READY, "True", "PodsReady", message, generation)
+    return condition(PODS_READY, "False", "PodsNotReady", message, generation)
+
+
+def build_status(current, cluster_status, generation=None, message=None, reason=None, observed=True, extra_conditions=None):
     """The new ``status`` dict.
 
     ``current`` is the resource's current ``status`` (or None); ``cluster_status`` one of
@@ -166,7 +191,8 @@ def build_status(current, cluster_status, generation=None, message=None, reason=
     if observed and generation is not None:
         status["observedGeneration"] = int(generation)
     cond_generation = generation if observed else current.get("observedGeneration")
-    status["conditions"] = merge_conditions(current.get("conditions"), _conditions_for(cluster_status, cond_generation, message, reason))
+    wanted = _conditions_for(cluster_status, cond_generation, message, reason) + list(extra_conditions or [])
+    status["conditions"] = merge_conditions(current.get("conditions"), wanted)
     return status
 
 
@@ -196,7 +222,7 @@ def condition_of(status, ctype):
 
 __all__ = [
     "CREATING", "UPDATING", "RUNNING", "CREATE_FAILED", "UPDATE_FAILED", "SYNC_FAILED", "INVALID", "UNKNOWN", "STATUS_VALUES",
-    "PHASE_CREATE", "PHASE_UPDATE", "PHASE_SYNC", "FAILED_STATUS", "IN_PROGRESS_STATUS", "READY", "RECONCILED",
+    "PHASE_CREATE", "PHASE_UPDATE", "PHASE_SYNC", "FAILED_STATUS", "IN_PROGRESS_STATUS", "READY", "RECONCILED", "PODS_READY", "pods_condition",
     "now_rfc3339", "safe_message", "phase_for", "condition", "merge_conditions", "build_status", "status_changed", "status_patch",
     "condition_of",
 ]

@@ -40,7 +40,8 @@ def run_module(module, args, kubeconfig, check=False, diff=False, extra_env=None
             "gather_facts": False,
             "tasks": [
                 {"name": "module under test", "pgkube.operator.%s" % module: args, "register": "module_result", "ignore_errors": True},
-                {"name": "save the result", "ansible.builtin.copy": {"content": "{{ module_result | to_json }}", "dest": result_file}, "check_mode": False, "diff": False},
+                {"name": "save the result", "ansible.builtin.copy": {"content": "{{ module_result | to_json }}", "dest": result_file},
+                 "check_mode": False, "diff": False},
             ],
         }]
         playbook = os.path.join(tmp, "play.yml")

@@ -95,3 +95,37 @@ def test_safe_message_masks_secrets_and_caps_length():
 def test_condition_messages_are_made_safe():
     new = st.build_status(None, st.SYNC_FAILED, generation=1, message="password=topsecret")
     assert "topsecret" not in str(new)
+
+
+def _pod(name, ready, phase="Running", deleting=False):
+    meta = {"name": name}
+    if deleting:
+        meta["deletionTimestamp"] = "2026-01-01T00:00:00Z"
+    return {"metadata": meta, "status": {"phase": phase, "conditions": [{"type": "Ready", "status": "True" if ready else "False"}]}}
+
+
+def test_pods_condition_counts_ready_pods():
+    cond = st.pods_condition([_pod("c-0", True), _pod("c-1", False, "Pending")], 2, generation=3)
+    assert (cond["type"], cond["status"], cond["reason"]) == ("PodsReady", "False", "PodsNotReady")
+    assert cond["message"] == "1 of 2 pods ready"
+    # a pending pod appearing does not change the condition (no status write on a no-op resync)
+    assert st.pods_condition([_pod("c-0", True)], 2, generation=3) == cond
+    assert cond["observedGeneration"] == 3
+
+
+def test_pods_condition_true_when_all_wanted_pods_are_ready_and_ignores_terminating_pods():
+    cond = st.pods_condition([_pod("c-0", True), _pod("c-1", True), _pod("c-2", True, deleting=True)], 2)
+    assert (cond["status"], cond["reason"], cond["message"]) == ("True", "PodsReady", "2 of 2 pods ready")
+
+
+def test_pods_condition_without_pods_and_with_zero_instances():
+    assert st.pods_condition([], 2)["status"] == "False"
+    assert st.pods_condition([_pod("c-0", False, "Pending")], 0)["reason"] == "NoPodsWanted"
+
+
+def test_running_status_with_pods_not_ready_keeps_running_but_says_so():
+    status = st.build_status({}, st.RUNNING, 1, extra_conditions=[st.pods_condition([], 1, 1)])
+    assert status["PostgresClusterStatus"] == st.RUNNING
+    assert [c["type"] for c in status["conditions"]] == ["Ready", "Reconciled", "PodsReady"]
+    again = st.build_status(status, st.RUNNING, 1, extra_conditions=[st.pods_condition([], 1, 1)])
+    assert st.status_patch(status, again) is None

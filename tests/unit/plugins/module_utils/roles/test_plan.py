@@ -63,6 +63,7 @@ def test_password_rewritten_only_when_it_differs():
     observed = Observed({"app": ObservedRole("app", ["LOGIN"], [], [], {}, scram.scram_verifier("old"))})
     plan = build_plan(desired_with(role), observed)
     assert texts(plan) == ["ALTER ROLE \"app\" PASSWORD '********'"]
+
     def literals(obj):
         if hasattr(obj, "seq"):
             return [x for part in obj.seq for x in literals(part)]
