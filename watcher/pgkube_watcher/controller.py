@@ -22,6 +22,7 @@ import logging
 import threading
 import time
 
+from ansible_collections.pgkube.operator.plugins.module_utils.desired.naming import child_object_names
 from pgkube_watcher.engines import Outcome
 from pgkube_watcher.informer import object_key
 
@@ -245,7 +246,9 @@ class Controller:
                 self.state.cluster_forgotten(namespace, name)
                 return
             if outcome.status is not None or outcome.error:
-                self.state.cluster_status(namespace, name, outcome.status, outcome.error)
+                objects = dict((field, "%s/%s" % (namespace, child))
+                               for field, child in child_object_names(name, self.config.current()).items())
+                self.state.cluster_status(namespace, name, outcome.status, outcome.error, objects=objects)
             self.state.cluster_log(namespace, name, "warning" if outcome.error else "info", summary, worker=worker_id)
             if outcome.actions:
                 self.state.cluster_history(namespace, name, ["%s %s %s/%s: %s" % (

@@ -57,3 +57,18 @@ def critical_op_pdb_name(cluster_name):
 def patroni_object_names(cluster_name):
     """Objects Patroni creates itself (ConfigMaps or Endpoints) for the cluster."""
     return [cluster_name + "-leader", cluster_name + "-config", cluster_name + "-sync", cluster_name + "-failover"]
+
+
+def child_object_names(cluster_name, cfg):
+    """The names of the main child objects, keyed as the REST API's cluster status shows them (reference §7)."""
+    names = {
+        "MasterService": master_service_name(cluster_name),
+        "ReplicaService": replica_service_name(cluster_name),
+        "StatefulSet": statefulset_name(cluster_name),
+        "PrimaryPodDisruptionBudget": primary_pdb_name(cluster_name, cfg),
+        "CriticalOpPodDisruptionBudget": critical_op_pdb_name(cluster_name),
+    }
+    if not cfg.kubernetes_use_configmaps:
+        names["MasterEndpoint"] = master_service_name(cluster_name)
+        names["ReplicaEndpoint"] = replica_service_name(cluster_name)
+    return names
