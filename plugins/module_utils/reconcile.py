@@ -15,8 +15,12 @@ Order (reference §5.3-§5.5, §5.11, §5.12):
 3. Validate the manifest: an invalid one gets status ``Invalid``, a Warning Event naming the field,
    and no exception.
 4. Status ``Creating`` (no StatefulSet yet) or ``Updating`` (generation changed), written before the work.
-5. ``cluster_sync.sync_cluster``, then ``sync_roles(cr, cfg)`` when given.
-6. Final status ``Running`` or ``CreateFailed`` / ``UpdateFailed`` / ``SyncFailed``.
+5. ``cluster_sync.sync_cluster``, then ``sync_roles(cr, cfg)`` when given (both engines pass
+   ``roles_step.make_sync_roles(api)``). Its outcome becomes the ``RolesSynced`` condition: a
+   skipped step (no ready master yet, standby, no instances, database access off) is ``Unknown``
+   and no failure; a failing step is ``False`` and is retried (``requeue``).
+6. Final status ``Running`` or ``CreateFailed`` / ``UpdateFailed`` / ``SyncFailed``. A role step
+   failing during a Sync keeps ``Running`` with ``Reconciled=False/RolesSyncFailed``.
 
 A reconcile of a ``Running`` cluster with nothing to do makes no write at all: no status write
 (the computed status equals the stored one), no Event.
@@ -53,7 +57,8 @@ class ReconcileResult:
     resource is being deleted); ``changed``: something was written (objects, finalizer or status);
     ``actions``: summaries of the object actions; ``rolling_update_pods``: pods waiting for a
     rolling update; ``error``: a one-line safe message or None; ``requeue``: the caller should
-    retry with backoff (a failure that may pass; not for invalid manifests).
+    retry with backoff (a failure that may pass; not for invalid manifests); ``roles_result``: what
+    ``sync_roles`` returned (a ``roles_step.RolesOutcome``), None when it did not run.
     """
 
     def __init__(self):
@@ -86,7 +91,17 @@ class ReconcileResult:
             "warnings": [str(w) for w in self.warnings],
             "notes": list(self.notes),
             "events": [{"type": t, "reason": r, "message": m} for t, r, m in self.events],
+            "roles": self.roles_dict(),
         }
+
+    def roles_dict(self):
+        """The role step's outcome as a dict (statements masked), or None when it did not run."""
+        outcome = self.roles_result
+        if outcome is None or isinstance(outcome, bool):
+            return None
+        if hasattr(outcome, "as_dict"):
+            return outcome.as_dict()
+        return dict(outcome) if isinstance(outcome, dict) else None
 
     def __repr__(self):
         return "ReconcileResult(status=%r, changed=%r, actions=%d, error=%r, requeue=%r)" % (
@@ -281,7 +296,7 @@ def _roles_changed(outcome):
     return bool(getattr(outcome, "changed", False))
 
 
-def _fail(ctx, phase, exc, reason=None):
+def _fail(ctx, phase, exc, reason=None, extra_conditions=None):
     """Phase-failed status and a Warning Event; never raises for a status write error."""
     result = ctx.result
     result.error = st.safe_message(exc)
@@ -289,7 +304,7 @@ def _fail(ctx, phase, exc, reason=None):
     cluster_status = st.FAILED_STATUS[phase]
     ctx.event("Warning", phase, "%s failed: %s" % (phase, result.error))
     try:
-        ctx.write_status(cluster_status, result.error, reason or cluster_status)
+        ctx.write_status(cluster_status, result.error, reason or cluster_status, extra_conditions=extra_conditions)
     except KubernetesError as status_exc:
         result.error += "; could not write the status: %s" % st.safe_message(status_exc)
         result.status = cluster_status
@@ -353,17 +368,20 @@ def _reconcile(ctx, sync_roles):
             outcome = sync_roles(ctx.cr, ctx.cfg)
         except Exception as exc:  # pylint: disable=broad-except
             result.requeue = True
+            roles = [st.roles_condition(None, ctx.generation, error=st.safe_message(exc))]
             if phase == st.PHASE_SYNC:
                 # upstream: role errors during a sync are not fatal to the cluster status
                 result.error = st.safe_message(exc)
                 result.exception = exc
                 ctx.event("Warning", "Sync", "Could not sync roles and databases: %s" % result.error)
-                ctx.write_status(st.RUNNING, "Roles and databases not in sync: %s" % result.error, "RolesSyncFailed", extra_conditions=pods)
+                ctx.write_status(st.RUNNING, "Roles and databases not in sync: %s" % result.error, "RolesSyncFailed",
+                                 extra_conditions=pods + roles)
                 return
-            _fail(ctx, phase, exc, "RolesSyncFailed")
+            _fail(ctx, phase, exc, "RolesSyncFailed", extra_conditions=pods + roles)
             return
         result.roles_result = outcome
         result.changed = result.changed or _roles_changed(outcome)
+        pods.append(st.roles_condition(outcome, ctx.generation))
     ctx.write_status(st.RUNNING, message, extra_conditions=pods)
 
 

@@ -4,13 +4,18 @@
 """The status of a ``postgresql`` resource: pure builders, no I/O.
 
 ``status.PostgresClusterStatus`` takes the Zalando operator's values (reference §5.12). We add
-``status.observedGeneration`` (the generation the status describes) and two conditions:
+``status.observedGeneration`` (the generation the status describes) and these conditions:
 
 - ``Ready``: ``True`` when ``PostgresClusterStatus`` is ``Running``, i.e. every Kubernetes
   object of the cluster matches the manifest; ``False`` otherwise, with the status as reason.
 - ``Reconciled``: ``True`` when the last reconcile finished without error, ``False`` when it
   failed (reason ``InvalidManifest``, ``InvalidConfiguration`` or ``<Phase>Failed``, the error
   as message), ``Unknown`` while a reconcile is in progress.
+- ``PodsReady``: how many of the wanted pods are ready (``pods_condition``).
+- ``RolesSynced`` (only when the reconcile runs a role step): ``True`` when the roles and databases
+  of the manifest were synced in PostgreSQL, ``Unknown`` while the step is skipped (reason
+  ``WaitingForMaster``, ``Standby``, ``NoInstances``, ``DatabaseAccessDisabled``), ``False`` when
+  it failed (``roles_condition``).
 
 ``lastTransitionTime`` changes only when a condition's ``status`` changes. Everything else of the
 existing status (keys written by others, other condition types) is kept. ``build_status``
@@ -47,6 +52,7 @@ IN_PROGRESS_STATUS = {PHASE_CREATE: CREATING, PHASE_UPDATE: UPDATING}
 READY = "Ready"
 RECONCILED = "Reconciled"
 PODS_READY = "PodsReady"
+ROLES_SYNCED = "RolesSynced"
 OUR_CONDITIONS = (READY, RECONCILED)
 
 MAX_MESSAGE = 1000
@@ -177,6 +183,23 @@ def pods_condition(pods, instances, generation=None):
     return condition(PODS_READY, "False", "PodsNotReady", message, generation)
 
 
+def roles_condition(outcome, generation=None, error=None):
+    """``RolesSynced`` from the outcome of the role step (reconcile's ``sync_roles``).
+
+    ``error`` set: ``False`` / ``RolesSyncFailed`` with the (safe) error. An outcome with ``status``,
+    ``reason`` and ``message`` (``roles_step.RolesOutcome`` or a dict) is taken as it is: ``Unknown``
+    with a skip reason while the step waits, ``True`` / ``Synced`` when done. Any other outcome
+    counts as ``True`` / ``Synced``. Messages are fixed texts, so a no-op resync writes nothing.
+    """
+    if error is not None:
+        return condition(ROLES_SYNCED, "False", "RolesSyncFailed", error, generation)
+    get = outcome.get if isinstance(outcome, dict) else (lambda key: getattr(outcome, key, None))
+    status, reason, message = get("status"), get("reason"), get("message")
+    if status in ("True", "False", "Unknown") and reason:
+        return condition(ROLES_SYNCED, status, reason, message or reason, generation)
+    return condition(ROLES_SYNCED, "True", "Synced", "Roles and databases are in sync", generation)
+
+
 def build_status(current, cluster_status, generation=None, message=None, reason=None, observed=True, extra_conditions=None):
     """The new ``status`` dict.
 
@@ -223,6 +246,7 @@ def condition_of(status, ctype):
 __all__ = [
     "CREATING", "UPDATING", "RUNNING", "CREATE_FAILED", "UPDATE_FAILED", "SYNC_FAILED", "INVALID", "UNKNOWN", "STATUS_VALUES",
     "PHASE_CREATE", "PHASE_UPDATE", "PHASE_SYNC", "FAILED_STATUS", "IN_PROGRESS_STATUS", "READY", "RECONCILED", "PODS_READY", "pods_condition",
+    "ROLES_SYNCED", "roles_condition",
     "now_rfc3339", "safe_message", "phase_for", "condition", "merge_conditions", "build_status", "status_changed", "status_patch",
     "condition_of",
 ]

@@ -29,7 +29,8 @@ description:
   - With O(state=absent) the cluster's objects are deleted as the Zalando operator does. Persistent
     volume claims and Secrets are deleted only when the operator configuration says so
     (C(enable_persistent_volume_claim_deletion), C(enable_secrets_deletion)).
-  - Roles and databases inside PostgreSQL are managed by M(pgkube.operator.postgres_roles).
+  - Roles and databases inside PostgreSQL are managed by M(pgkube.operator.postgres_roles), and by this module
+    with O(reconcile=true) (see O(sync_roles)).
 options:
   definition:
     description:
@@ -103,6 +104,18 @@ options:
       - An invalid manifest sets the status C(Invalid), emits a Warning Event and fails the task with the field path.
     type: bool
     default: false
+  sync_roles:
+    description:
+      - With O(reconcile=true), also sync the roles and databases of the manifest inside PostgreSQL, as
+        M(pgkube.operator.postgres_roles) does, once the cluster has a ready master pod. The module connects to the
+        master pod's IP as the superuser (password from its credentials Secret), on port 5432 unless the environment
+        variable C(PGKUBE_DB_PORT) of the process running the module says otherwise (tests, unusual setups).
+      - The step is skipped, with the C(RolesSynced) condition C(Unknown), while no master pod is ready, for standby
+        clusters, for C(numberOfInstances=0) and when the configuration sets C(enable_database_access=false).
+      - A failure sets C(RolesSynced=False) and fails the task; during a sync the cluster status stays C(Running).
+      - Not run in check mode.
+    type: bool
+    default: true
   manage_finalizer:
     description:
       - With O(reconcile=true), add the finalizer C(postgres-operator.acid.zalan.do) when the configuration
@@ -242,6 +255,14 @@ events:
   type: list
   elements: dict
   sample: [{"type": "Normal", "reason": "Create", "message": "Started creation of new cluster resources"}]
+roles:
+  description:
+    - With O(reconcile=true) and O(sync_roles=true), what the role and database step did - C(status), C(reason) and
+      C(message) of the C(RolesSynced) condition, C(changed), C(skipped), the statements run (C(queries), passwords
+      replaced by C(********)), C(warnings) and the Secrets updated by a password rotation.
+  returned: when O(reconcile=true), O(sync_roles=true) and the step ran or was skipped
+  type: dict
+  sample: {"status": "Unknown", "reason": "WaitingForMaster", "changed": false, "skipped": true, "queries": []}
 requeue:
   description: With O(reconcile=true), whether the reconcile failed in a way that a retry may fix.
   returned: when O(reconcile=true)
@@ -301,6 +322,7 @@ def argument_spec():
         operator_config_from_env=dict(type="bool", default=False),
         reconcile=dict(type="bool", default=False),
         manage_finalizer=dict(type="bool", default=True),
+        sync_roles=dict(type="bool", default=True),
     )
     return spec
 
@@ -358,15 +380,23 @@ def run_reconcile(module, api, manifest, cfg):
     from ansible_collections.pgkube.operator.plugins.module_utils.events import EventRecorder
     from ansible_collections.pgkube.operator.plugins.module_utils.reconcile import run_reconcile as reconcile
 
+    from ansible_collections.pgkube.operator.plugins.module_utils.roles_step import make_sync_roles
+
     params = module.params
     resource = load_resource(module, api, manifest)
+    sync_roles = make_sync_roles(api) if params["sync_roles"] and not module.check_mode else None
     result = reconcile(api, resource, cfg, recorder=EventRecorder(api), manage_finalizer=params["manage_finalizer"],
-                       delete=params["state"] == "absent")
+                       delete=params["state"] == "absent", sync_roles=sync_roles)
     output = dict(changed=result.changed, actions=result.actions, rolling_update_pods=result.rolling_update_pods,
                   notes=result.notes, api_requests=dict(api.requests), phase=result.phase, requeue=result.requeue,
                   events=[dict(type=t, reason=r, message=m) for t, r, m in result.events])
     if result.status is not None:
         output["status"] = result.status
+    roles = result.roles_dict()
+    if roles is not None:
+        output["roles"] = roles
+        for warning in roles.get("warnings") or []:
+            module.warn(warning)
     for warning in result.warnings:
         module.warn(str(warning))
     if result.error:

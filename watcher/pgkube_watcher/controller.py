@@ -56,12 +56,22 @@ def cluster_changed(old, new, watch_annotations=True):
     return False
 
 
+def _pod_ready(pod):
+    for cond in (((pod or {}).get("status") or {}).get("conditions") or []):
+        if cond.get("type") == "Ready":
+            return cond.get("status") == "True"
+    return False
+
+
 def pod_changed(old, new):
+    """Labels, annotations, deletion or readiness changed (a master becoming ready lets the
+    reconcile sync roles and databases, and PodsReady follow)."""
     if old is None:
         return True
     o, n = _meta(old), _meta(new)
     return (o.get("labels") != n.get("labels") or o.get("annotations") != n.get("annotations")
-            or bool(n.get("deletionTimestamp")) != bool(o.get("deletionTimestamp")))
+            or bool(n.get("deletionTimestamp")) != bool(o.get("deletionTimestamp"))
+            or _pod_ready(old) != _pod_ready(new))
 
 
 def node_unready(node):

@@ -167,7 +167,10 @@ class Watcher:
 
         def cached_api():
             return CachedKubeApi(dynamic_client, index)
-        return NativeEngine(cached_api if index is not None else self.api_factory, controller_id=cfg.controller_id or "")
+        from ansible_collections.pgkube.operator.plugins.module_utils.roles_step import make_sync_roles  # pylint: disable=import-outside-toplevel
+        # roles and databases: skipped per cluster while no master is ready, off with enable_database_access: false
+        return NativeEngine(cached_api if index is not None else self.api_factory, controller_id=cfg.controller_id or "",
+                            sync_roles_factory=make_sync_roles)
 
     def _informer(self, path, name, handler, **kwargs):
         informer = Informer(self.watch_http, path, name, handler=handler, on_restart=self.metrics.watch_restarted, **kwargs)

@@ -3,7 +3,9 @@
 """The native engine: ``reconcile.reconcile_cluster`` called in-process (no fork, no Ansible).
 
 One ``KubeApi`` per worker thread (the library counts requests per instance); Events go through
-the library's ``EventRecorder`` with the component ``pgkube-operator[/<CONTROLLER_ID>]``.
+the library's ``EventRecorder`` with the component ``pgkube-operator[/<CONTROLLER_ID>]``. Roles and
+databases are synced by the step the watcher passes (``sync_roles_factory``, bound to the worker's
+``KubeApi``).
 """
 
 import copy
@@ -28,11 +30,15 @@ def tombstone_copy(cr):
 class NativeEngine:
     name = "native"
 
-    def __init__(self, api_factory, controller_id="", sync_roles=None):
+    def __init__(self, api_factory, controller_id="", sync_roles=None, sync_roles_factory=None):
+        """``sync_roles``: a fixed ``(cr, cfg)`` callable for every reconcile; ``sync_roles_factory``:
+        ``api -> callable`` bound to the worker's ``KubeApi`` (the watcher passes
+        ``roles_step.make_sync_roles``); neither: roles and databases are not synced."""
         self._api_factory = api_factory
         self._local = threading.local()
         self.component = DEFAULT_COMPONENT + ("/" + controller_id if controller_id else "")
         self.sync_roles = sync_roles
+        self.sync_roles_factory = sync_roles_factory
         self._lock = threading.Lock()
         self._apis = []
 
@@ -59,7 +65,10 @@ class NativeEngine:
         recorder = EventRecorder(api, component=self.component)
         if tombstone:
             cr = tombstone_copy(cr)
-        result = reconcile_cluster(api, cr, cfg, recorder=recorder, sync_roles=self.sync_roles)
+        sync_roles = self.sync_roles
+        if sync_roles is None and self.sync_roles_factory is not None:
+            sync_roles = self.sync_roles_factory(api)
+        result = reconcile_cluster(api, cr, cfg, recorder=recorder, sync_roles=sync_roles)
         return Outcome(status=result.status, changed=result.changed, actions=result.actions,
                        rolling_update_pods=result.rolling_update_pods, error=result.error,
                        requeue=result.requeue, deleted=result.deleted)

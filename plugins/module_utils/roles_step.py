@@ -1,0 +1,273 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, pgkube maintainers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The role and database step of a reconcile (reference §5.3-§5.5, §6.4).
+
+``make_sync_roles(api, db_port=None, connect=None) -> callable(cr, cfg) -> RolesOutcome`` is what
+both engines pass to ``reconcile.reconcile_cluster`` as ``sync_roles``. The callable:
+
+- skips, without an error, when ``enable_database_access`` is false, ``numberOfInstances`` is 0,
+  the cluster is a standby, or no master pod is ready yet (a pod with the cluster's selector labels,
+  ``<pod_role_label>=master``, condition ``Ready=True`` and a ``status.podIP``). The outcome is
+  ``RolesSynced=Unknown`` with reason ``DatabaseAccessDisabled``, ``NoInstances``, ``Standby`` or
+  ``WaitingForMaster`` and a fixed message, so a resync that still waits writes nothing;
+- otherwise reads the credentials Secrets of the cluster's LOGIN roles through the reconcile's
+  ``KubeApi`` (the superuser's gives the login), connects to the master pod's IP as the superuser and
+  runs the same sync as ``postgres_roles`` (manifest users and databases, prepared databases,
+  system, infrastructure and Teams API roles, password rotation). Rotated credentials are written
+  back to their Secrets. A connection or SQL failure raises; the reconcile reports it.
+
+The port is 5432 unless ``db_port`` is given or the environment variable ``PGKUBE_DB_PORT`` is set
+(meant for tests and unusual setups where PostgreSQL does not listen on 5432 at the pod IP).
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import base64
+import os
+
+from ansible_collections.pgkube.operator.plugins.module_utils.desired.labels import role_labels, selector_labels
+from ansible_collections.pgkube.operator.plugins.module_utils.desired.secrets import secret_users
+from ansible_collections.pgkube.operator.plugins.module_utils.errors import PgkubeError
+from ansible_collections.pgkube.operator.plugins.module_utils.model.manifest import ClusterSpec
+from ansible_collections.pgkube.operator.plugins.module_utils.observe.cluster import label_selector
+from ansible_collections.pgkube.operator.plugins.module_utils.roles import connection as pgconn
+from ansible_collections.pgkube.operator.plugins.module_utils.roles import teams
+from ansible_collections.pgkube.operator.plugins.module_utils.roles.infrastructure import infrastructure_roles, parse_definitions
+from ansible_collections.pgkube.operator.plugins.module_utils.roles.settings import RoleSettings
+from ansible_collections.pgkube.operator.plugins.module_utils.roles.sync import sync
+
+ROLES_SYNCED = "RolesSynced"
+DEFAULT_DB_PORT = 5432
+DB_PORT_ENV = "PGKUBE_DB_PORT"
+CONNECT_TIMEOUT = 10
+
+SYNCED = "Synced"
+DATABASE_ACCESS_DISABLED = "DatabaseAccessDisabled"
+NO_INSTANCES = "NoInstances"
+STANDBY = "Standby"
+WAITING_FOR_MASTER = "WaitingForMaster"
+
+_SKIP_MESSAGES = {
+    DATABASE_ACCESS_DISABLED: "enable_database_access is false: roles and databases are not synced",
+    NO_INSTANCES: "numberOfInstances is 0: there is no database to sync roles and databases in",
+    STANDBY: "standby cluster: roles and databases come from the source cluster",
+}
+
+
+class RolesOutcome:
+    """What the role step did: ``status`` / ``reason`` / ``message`` of the ``RolesSynced``
+    condition, ``changed``, the statements run (passwords masked) and warnings."""
+
+    def __init__(self, status, reason, message, changed=False, queries=None, warnings=None, secrets_updated=None):
+        self.status = status
+        self.reason = reason
+        self.message = message
+        self.changed = changed
+        self.queries = list(queries or [])
+        self.warnings = list(warnings or [])
+        self.secrets_updated = list(secrets_updated or [])
+
+    @property
+    def skipped(self):
+        return self.status == "Unknown"
+
+    def as_dict(self):
+        return {"status": self.status, "reason": self.reason, "message": self.message, "changed": self.changed,
+                "skipped": self.skipped, "queries": list(self.queries), "warnings": list(self.warnings),
+                "secrets_updated": list(self.secrets_updated)}
+
+    def __repr__(self):
+        return "RolesOutcome(%s/%s, changed=%r, statements=%d)" % (self.status, self.reason, self.changed, len(self.queries))
+
+
+def skipped(reason, message=None):
+    return RolesOutcome("Unknown", reason, message or _SKIP_MESSAGES.get(reason, reason))
+
+
+def _pod_ready(pod):
+    for cond in ((pod.get("status") or {}).get("conditions") or []):
+        if cond.get("type") == "Ready":
+            return cond.get("status") == "True"
+    return False
+
+
+def ready_master(pods, cfg):
+    """The ready master pod among ``pods`` (oldest name first), or None.
+
+    Ready master: ``<pod_role_label>=master``, not being deleted, condition ``Ready=True`` and a
+    ``status.podIP``.
+    """
+    for pod in sorted(pods or [], key=lambda p: (p.get("metadata") or {}).get("name") or ""):
+        meta = pod.get("metadata") or {}
+        if (meta.get("labels") or {}).get(cfg.pod_role_label) != "master" or meta.get("deletionTimestamp"):
+            continue
+        if _pod_ready(pod) and (pod.get("status") or {}).get("podIP"):
+            return pod
+    return None
+
+
+def skip_reason(cluster, cfg, pods):
+    """Why the role step does not run now (an outcome), or None: pure, in the upstream order."""
+    if not cfg.enable_database_access:
+        return skipped(DATABASE_ACCESS_DISABLED)
+    if not int(cluster.spec.get("numberOfInstances") or 0):
+        return skipped(NO_INSTANCES)
+    if cluster.is_standby():
+        return skipped(STANDBY)
+    if ready_master(pods, cfg) is None:
+        return skipped(WAITING_FOR_MASTER, "no ready master pod (label %s=master) yet: roles and databases are synced once it is ready"
+                       % cfg.pod_role_label)
+    return None
+
+
+def db_port(value=None, environ=None):
+    """The PostgreSQL port: ``value``, else env ``PGKUBE_DB_PORT``, else 5432."""
+    if value:
+        return int(value)
+    raw = ((environ if environ is not None else os.environ).get(DB_PORT_ENV) or "").strip()
+    if not raw:
+        return DEFAULT_DB_PORT
+    try:
+        port = int(raw)
+    except ValueError:
+        raise PgkubeError("%s=%r is not a port number" % (DB_PORT_ENV, raw))
+    if not 0 < port < 65536:
+        raise PgkubeError("%s=%r is not a port number" % (DB_PORT_ENV, raw))
+    return port
+
+
+def _decode(data):
+    result = {}
+    for key, value in (data or {}).items():
+        try:
+            result[key] = base64.b64decode(value).decode("utf-8")
+        except (TypeError, ValueError, UnicodeDecodeError):
+            continue
+    return result
+
+
+def _split(ref, default_namespace):
+    if "/" in ref:
+        namespace, name = ref.split("/", 1)
+        return namespace, name
+    return default_namespace, ref
+
+
+class _Step:
+    def __init__(self, api, port=None, connect=None):
+        self.api = api
+        self.port = port
+        self.connect = connect or pgconn.connect
+
+    def credentials(self, cluster, cfg):
+        """user -> {username, password, nextRotation} and user -> (namespace, Secret name)."""
+        credentials, names = {}, {}
+        for user in secret_users(cluster, cfg, warnings=[]):
+            secret = self.api.get("Secret", "v1", user.namespace, user.secret_name)
+            if secret is None:
+                continue
+            data = _decode(secret.get("data"))
+            credentials[user.username] = {"username": data.get("username", user.username), "password": data.get("password"),
+                                          "nextRotation": data.get("nextRotation")}
+            names[user.username] = (user.namespace, user.secret_name)
+        return credentials, names
+
+    def _data(self, kind, ref, namespace):
+        ns, name = _split(ref, namespace)
+        found = self.api.get(kind, "v1", ns, name)
+        if found is None:
+            return None
+        return _decode(found.get("data")) if kind == "Secret" else dict(found.get("data") or {})
+
+    def infrastructure(self, settings, namespace, warnings):
+        secrets, configmaps = {}, {}
+        for definition in parse_definitions(settings):
+            ref = definition.get("secretname")
+            if not ref:
+                continue
+            if ref not in secrets:
+                data = self._data("Secret", ref, namespace)
+                if data is not None:
+                    secrets[ref] = data
+            if definition.get("template") and ref not in configmaps:
+                data = self._data("ConfigMap", ref, namespace)
+                if data is not None:
+                    configmaps[ref] = data
+        return infrastructure_roles(settings, secrets, configmaps, warnings)
+
+    def team_roles(self, settings, team_id, namespace, warnings):
+        if not settings.enable_teams_api or not team_id:
+            return []
+        data = self._data("Secret", settings.oauth_token_secret_name, namespace)
+        token = teams.token_from_secret(data) if data is not None else None
+        if not token:
+            warnings.append("Teams API enabled but the OAuth token Secret %s has no token; team roles not synced" % settings.oauth_token_secret_name)
+            return []
+        members = teams.fetch_team_members(settings.teams_api_url, team_id, token, warnings=warnings)
+        superusers = []
+        for team in settings.postgres_superuser_teams:
+            superusers.extend(members if team == team_id else teams.fetch_team_members(settings.teams_api_url, team, token, warnings=warnings))
+        return teams.team_roles(settings, team_id, members, superusers, warnings)
+
+    def write_rotated(self, names, updates):
+        written = []
+        for user, cred in sorted(updates.items()):
+            if user not in names:
+                continue
+            namespace, sname = names[user]
+            data = {"username": cred.username, "password": cred.password}
+            patch = {"data": dict((k, base64.b64encode(v.encode("utf-8")).decode("ascii")) for k, v in data.items())}
+            patch["data"]["nextRotation"] = base64.b64encode(cred.next_rotation.encode("utf-8")).decode("ascii") if cred.next_rotation else None
+            self.api.patch("Secret", "v1", namespace, sname, patch)
+            written.append("%s/%s" % (namespace, sname))
+        return written
+
+    def __call__(self, cr, cfg):
+        manifest = dict((k, v) for k, v in cr.items() if k != "status")
+        cluster = ClusterSpec.from_manifest(manifest)
+        if not cfg.enable_database_access:
+            return skipped(DATABASE_ACCESS_DISABLED)
+        selector = role_labels(selector_labels(cluster, cfg), cfg, "master")
+        pods = self.api.list("Pod", "v1", cluster.namespace, label_selector(selector))
+        outcome = skip_reason(cluster, cfg, pods)
+        if outcome is not None:
+            return outcome
+        master = ready_master(pods, cfg)
+        settings = RoleSettings.from_config(cfg)
+        credentials, names = self.credentials(cluster, cfg)
+        superuser = credentials.get(settings.super_username) or {}
+        if not superuser.get("password"):
+            raise PgkubeError("the credentials Secret of the superuser %r has no password: cannot log in to the master" % settings.super_username)
+        operator_namespace = cfg.get("operator_namespace") or cluster.namespace
+        warnings = []
+        infra = self.infrastructure(settings, operator_namespace, warnings)
+        team = self.team_roles(settings, cluster.spec.get("teamId"), operator_namespace, warnings)
+        params = {"login_user": superuser.get("username") or settings.super_username, "login_password": superuser["password"],
+                  "login_host": master["status"]["podIP"], "login_port": db_port(self.port), "login_db": "postgres",
+                  "login_unix_socket": "", "ssl_mode": "prefer", "connect_timeout": CONNECT_TIMEOUT}
+        if not pgconn.HAS_PSYCOPG2:
+            raise PgkubeError("psycopg2 is required to sync roles and databases (install psycopg2-binary, or set enable_database_access false)")
+        conn = self.connect(params)
+        try:
+            report = sync(conn, params, manifest, settings, secrets=credentials, infra_roles=infra, team_roles=team, rotate=True)
+        finally:
+            conn.close()
+        written = self.write_rotated(names, report.credential_updates) if report.credential_updates else []
+        return RolesOutcome("True", SYNCED, "Roles and databases are in sync", changed=report.changed, queries=report.queries,
+                            warnings=warnings + report.warnings, secrets_updated=written)
+
+
+def make_sync_roles(api, db_port=None, connect=None):  # pylint: disable=redefined-outer-name
+    """The ``sync_roles`` callable ``(cr, cfg) -> RolesOutcome`` of ``reconcile_cluster``.
+
+    ``api``: the reconcile's ``KubeApi`` (pods, Secrets, ConfigMaps are read and rotated Secrets
+    written through it); ``db_port``: PostgreSQL port at the master pod's IP (default: env
+    ``PGKUBE_DB_PORT``, else 5432); ``connect``: ``params -> connection`` (default: psycopg2).
+    """
+    return _Step(api, db_port, connect)
+
+
+__all__ = ["ROLES_SYNCED", "RolesOutcome", "make_sync_roles", "skip_reason", "ready_master", "db_port", "skipped"]
