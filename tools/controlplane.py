@@ -241,7 +241,9 @@ def pid_alive(pid, exe=None):
         if exe:
             with open("/proc/%d/cmdline" % pid, "rb") as handle:
                 argv0 = handle.read().split(b"\0")[0].decode("utf-8", "replace")
-            return os.path.basename(argv0) == os.path.basename(exe)
+            # Right after exec the kernel may not have set up the new argv yet: the cmdline reads
+            # empty for a moment. That is our process starting, not another one.
+            return not argv0 or os.path.basename(argv0) == os.path.basename(exe)
     except OSError:
         return False
     return True

@@ -108,18 +108,21 @@ def controlplane(request):
         yield ControlPlaneHandle(reuse)
         return
 
-    state_dir = tempfile.mkdtemp(prefix="pgkube-controlplane-")
-    plane = controlplane_tool_module.ControlPlane(state_dir)
-    error = None
-    try:
-        plane.up()
-    except controlplane_tool_module.ControlPlaneError as exc:
-        error = str(exc)
-    if error is not None:
-        plane.down(quiet=True)
-        shutil.rmtree(state_dir, ignore_errors=True)
+    errors = []
+    for attempt in (1, 2):
+        # Two attempts: a start can lose a race for a free port with another process on the machine.
+        state_dir = tempfile.mkdtemp(prefix="pgkube-controlplane-")
+        plane = controlplane_tool_module.ControlPlane(state_dir)
+        try:
+            plane.up()
+            break
+        except controlplane_tool_module.ControlPlaneError as exc:
+            errors.append("attempt %d: %s" % (attempt, exc))
+            plane.down(quiet=True)
+            shutil.rmtree(state_dir, ignore_errors=True)
+    else:
         # A failure, not a skip: CI must not pass silently without a control plane.
-        pytest.fail("cannot start the local Kubernetes control plane:\n%s" % error, pytrace=False)
+        pytest.fail("cannot start the local Kubernetes control plane:\n%s" % "\n".join(errors), pytrace=False)
     handle = ControlPlaneHandle(plane.kubeconfig, plane)
     try:
         yield handle
