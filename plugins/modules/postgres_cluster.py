@@ -286,13 +286,13 @@ import traceback
 
 from ansible.module_utils.basic import missing_required_lib
 
-from ansible_collections.pgkube.operator.plugins.module_utils.errors import KubernetesError, PgkubeError, ValidationError
+from ansible_collections.pgkube.operator.plugins.module_utils.errors import ValidationError
+from ansible_collections.pgkube.operator.plugins.module_utils.module_errors import run_reporting_errors
 
 K8S_IMP_ERR = None
 try:
     from ansible_collections.kubernetes.core.plugins.module_utils.args_common import AUTH_ARG_SPEC
     from ansible_collections.kubernetes.core.plugins.module_utils.k8s.core import AnsibleK8SModule
-    from ansible_collections.kubernetes.core.plugins.module_utils.k8s.exceptions import CoreException
     HAS_K8S_CORE = True
 except ImportError:
     K8S_IMP_ERR = traceback.format_exc()
@@ -439,16 +439,7 @@ def main():
     )
     if not HAS_YAML:
         module.fail_json(msg=missing_required_lib("PyYAML"), exception=YAML_IMP_ERR)
-    try:
-        run(module)
-    except ValidationError as exc:
-        module.fail_json(msg="invalid input: %s" % exc, field=exc.path)
-    except KubernetesError as exc:
-        module.fail_json(msg=str(exc), status=exc.status)
-    except CoreException as exc:
-        module.fail_from_exception(exc)
-    except PgkubeError as exc:
-        module.fail_json(msg=str(exc))
+    run_reporting_errors(module, run, invalid="invalid input")
 
 
 if __name__ == "__main__":

@@ -45,18 +45,22 @@ def events_for(api_client, namespace, name=NAME):
     return [e for e in items if e.involved_object.name == name and e.involved_object.kind == "postgresql"]
 
 
-def resource_versions(api_client, namespace):
+def resource_versions(api_client, namespace, events=True):
+    """resourceVersion of every object the operator manages, by kind/name (and of the Events, unless
+    ``events`` is False: kube-controller-manager's StatefulSet controller writes Events of its own)."""
     core, apps, policy = k8s.CoreV1Api(api_client), k8s.AppsV1Api(api_client), k8s.PolicyV1Api(api_client)
     versions = {}
-    for kind, items in (
+    kinds = [
         ("StatefulSet", apps.list_namespaced_stateful_set(namespace).items),
         ("Service", core.list_namespaced_service(namespace).items),
         ("Endpoints", core.list_namespaced_endpoints(namespace).items),
         ("Secret", core.list_namespaced_secret(namespace).items),
         ("PodDisruptionBudget", policy.list_namespaced_pod_disruption_budget(namespace).items),
         ("ServiceAccount", core.list_namespaced_service_account(namespace).items),
-        ("Event", core.list_namespaced_event(namespace).items),
-    ):
+    ]
+    if events:
+        kinds.append(("Event", core.list_namespaced_event(namespace).items))
+    for kind, items in kinds:
         for item in items:
             versions["%s/%s" % (kind, item.metadata.name)] = item.metadata.resource_version
     return versions
