@@ -35,6 +35,7 @@ from ansible_collections.pgkube.operator.plugins.module_utils.model.manifest imp
 from ansible_collections.pgkube.operator.plugins.module_utils.observe.cluster import label_selector
 from ansible_collections.pgkube.operator.plugins.module_utils.roles import connection as pgconn
 from ansible_collections.pgkube.operator.plugins.module_utils.roles import teams
+from ansible_collections.pgkube.operator.plugins.module_utils.roles.cluster_ref import decode_secret_data, split_name
 from ansible_collections.pgkube.operator.plugins.module_utils.roles.infrastructure import infrastructure_roles, parse_definitions
 from ansible_collections.pgkube.operator.plugins.module_utils.roles.settings import RoleSettings
 from ansible_collections.pgkube.operator.plugins.module_utils.roles.sync import sync
@@ -139,23 +140,6 @@ def db_port(value=None, environ=None):
     return port
 
 
-def _decode(data):
-    result = {}
-    for key, value in (data or {}).items():
-        try:
-            result[key] = base64.b64decode(value).decode("utf-8")
-        except (TypeError, ValueError, UnicodeDecodeError):
-            continue
-    return result
-
-
-def _split(ref, default_namespace):
-    if "/" in ref:
-        namespace, name = ref.split("/", 1)
-        return namespace, name
-    return default_namespace, ref
-
-
 class _Step:
     def __init__(self, api, port=None, connect=None):
         self.api = api
@@ -169,18 +153,18 @@ class _Step:
             secret = self.api.get("Secret", "v1", user.namespace, user.secret_name)
             if secret is None:
                 continue
-            data = _decode(secret.get("data"))
+            data = decode_secret_data(secret.get("data"))
             credentials[user.username] = {"username": data.get("username", user.username), "password": data.get("password"),
                                           "nextRotation": data.get("nextRotation")}
             names[user.username] = (user.namespace, user.secret_name)
         return credentials, names
 
     def _data(self, kind, ref, namespace):
-        ns, name = _split(ref, namespace)
+        ns, name = split_name(ref, namespace)
         found = self.api.get(kind, "v1", ns, name)
         if found is None:
             return None
-        return _decode(found.get("data")) if kind == "Secret" else dict(found.get("data") or {})
+        return decode_secret_data(found.get("data")) if kind == "Secret" else dict(found.get("data") or {})
 
     def infrastructure(self, settings, namespace, warnings):
         secrets, configmaps = {}, {}

@@ -39,7 +39,11 @@ def secret_name(username, cluster_name, cfg):
     For a cross-namespace user ``ns.user`` the namespace stays part of ``{username}``
     (the upstream code does not substitute ``{namespace}``, see docs/compatibility.md).
     """
-    template = cfg.secret_name_template
+    return format_secret_name(cfg.secret_name_template, username, cluster_name)
+
+
+def format_secret_name(template, username, cluster_name):
+    """``template`` (``secret_name_template`` syntax) filled for one user of one cluster."""
     return (template.replace("{username}", username.replace("_", "-"))
             .replace("{cluster}", cluster_name)
             .replace("{tprkind}", CRD_KIND)

@@ -37,6 +37,7 @@ except ImportError:
 
     HAS_KUBERNETES = False
 
+from ansible_collections.pgkube.operator.plugins.module_utils.desired.naming import format_secret_name
 from ansible_collections.pgkube.operator.plugins.module_utils.errors import KubernetesError, ValidationError
 from ansible_collections.pgkube.operator.plugins.module_utils.roles.prepared import prepared_databases
 
@@ -67,12 +68,13 @@ def _get(client, api_version, kind, name, namespace):
                               status=getattr(exc, "status", None))
 
 
-def _decode(data):
+def decode_secret_data(data):
+    """A Secret's ``data`` decoded to text; values that are not base64 UTF-8 are left out."""
     result = {}
     for key, value in (data or {}).items():
         try:
             result[key] = base64.b64decode(value).decode("utf-8")
-        except (ValueError, UnicodeDecodeError):
+        except (TypeError, ValueError, UnicodeDecodeError):
             continue
     return result
 
@@ -85,9 +87,7 @@ def split_name(ref, default_namespace):
 
 
 def secret_name(username, cluster_name, template=None):
-    template = template or DEFAULT_SECRET_TEMPLATE
-    return (template.replace("{username}", username.replace("_", "-")).replace("{cluster}", cluster_name)
-            .replace("{tprkind}", CRD_KIND).replace("{tprgroup}", CRD_GROUP))
+    return format_secret_name(template or DEFAULT_SECRET_TEMPLATE, username, cluster_name)
 
 
 class ClusterRef:
@@ -129,7 +129,7 @@ def resolve(client, name, namespace, settings, secret_template=None, cluster_dom
         secret = _get(client, "v1", "Secret", sname, user_ns)
         if secret is None:
             continue
-        data = _decode(secret.get("data"))
+        data = decode_secret_data(secret.get("data"))
         credentials[user] = {"username": data.get("username", user), "password": data.get("password"),
                              "nextRotation": data.get("nextRotation")}
         secret_names[user] = (user_ns, sname)
@@ -140,7 +140,7 @@ def resolve(client, name, namespace, settings, secret_template=None, cluster_dom
 def read_secret_data(client, ref, default_namespace):
     namespace, name = split_name(ref, default_namespace)
     secret = _get(client, "v1", "Secret", name, namespace)
-    return None if secret is None else _decode(secret.get("data"))
+    return None if secret is None else decode_secret_data(secret.get("data"))
 
 
 def read_configmap_data(client, ref, default_namespace):
