@@ -46,20 +46,37 @@ def events_for(api_client, namespace, name=NAME):
 
 
 def resource_versions(api_client, namespace, events=True):
-    """resourceVersion of every object the operator manages, by kind/name (and of the Events, unless
-    ``events`` is False: kube-controller-manager's StatefulSet controller writes Events of its own)."""
+    """What the operator could have written, by kind/name: the resourceVersion of every object it
+    manages, and of its own Events unless ``events`` is False.
+
+    kube-controller-manager writes too: the StatefulSet controller updates ``status`` (a new
+    resourceVersion with nothing of ours changed), the disruption controller a PDB's ``status``, and
+    both record Events about pods and PVCs. So StatefulSets and PDBs are compared by generation
+    (bumped by every spec write) plus the metadata the operator sets, and only Events whose source is
+    the operator are listed.
+    """
     core, apps, policy = k8s.CoreV1Api(api_client), k8s.AppsV1Api(api_client), k8s.PolicyV1Api(api_client)
     versions = {}
-    kinds = [
+    spec_kinds = [
         ("StatefulSet", apps.list_namespaced_stateful_set(namespace).items),
+        ("PodDisruptionBudget", policy.list_namespaced_pod_disruption_budget(namespace).items),
+    ]
+    for kind, items in spec_kinds:
+        for item in items:
+            meta = item.metadata
+            versions["%s/%s" % (kind, meta.name)] = (
+                meta.generation, meta.labels, meta.annotations, [ref.uid for ref in meta.owner_references or []],
+            )
+    kinds = [
         ("Service", core.list_namespaced_service(namespace).items),
         ("Endpoints", core.list_namespaced_endpoints(namespace).items),
         ("Secret", core.list_namespaced_secret(namespace).items),
-        ("PodDisruptionBudget", policy.list_namespaced_pod_disruption_budget(namespace).items),
         ("ServiceAccount", core.list_namespaced_service_account(namespace).items),
     ]
     if events:
-        kinds.append(("Event", core.list_namespaced_event(namespace).items))
+        own = [e for e in core.list_namespaced_event(namespace).items
+               if e.source is not None and e.source.component == "pgkube-operator"]
+        kinds.append(("Event", own))
     for kind, items in kinds:
         for item in items:
             versions["%s/%s" % (kind, item.metadata.name)] = item.metadata.resource_version
