@@ -296,6 +296,19 @@ def _roles_changed(outcome):
     return bool(getattr(outcome, "changed", False))
 
 
+def _emit_roles_events(ctx, outcome, phase):
+    """A Normal ``Roles`` Event when the role step changed something (statement kinds and counts,
+    rotated Secret names; never a statement or a password); its warnings as Warning Events when
+    something changed or the phase is not a plain sync, so a resync that repeats them writes nothing."""
+    changed = _roles_changed(outcome)
+    if changed:
+        summary = getattr(outcome, "summary", None)
+        ctx.event("Normal", "Roles", summary() if callable(summary) else "Roles and databases synced")
+    if changed or phase != st.PHASE_SYNC:
+        for warning in getattr(outcome, "warnings", None) or []:
+            ctx.event("Warning", "Roles", str(warning))
+
+
 def _fail(ctx, phase, exc, reason=None, extra_conditions=None):
     """Phase-failed status and a Warning Event; never raises for a status write error."""
     result = ctx.result
@@ -381,6 +394,7 @@ def _reconcile(ctx, sync_roles):
             return
         result.roles_result = outcome
         result.changed = result.changed or _roles_changed(outcome)
+        _emit_roles_events(ctx, outcome, phase)
         pods.append(st.roles_condition(outcome, ctx.generation))
     ctx.write_status(st.RUNNING, message, extra_conditions=pods)
 

@@ -51,6 +51,9 @@ NO_INSTANCES = "NoInstances"
 STANDBY = "Standby"
 WAITING_FOR_MASTER = "WaitingForMaster"
 
+# statement verbs whose object kind is the second word (CREATE ROLE, ALTER DATABASE, COMMENT ON)
+_TWO_WORD_VERBS = frozenset(["CREATE", "ALTER", "DROP", "COMMENT"])
+
 _SKIP_MESSAGES = {
     DATABASE_ACCESS_DISABLED: "enable_database_access is false: roles and databases are not synced",
     NO_INSTANCES: "numberOfInstances is 0: there is no database to sync roles and databases in",
@@ -79,6 +82,24 @@ class RolesOutcome:
         return {"status": self.status, "reason": self.reason, "message": self.message, "changed": self.changed,
                 "skipped": self.skipped, "queries": list(self.queries), "warnings": list(self.warnings),
                 "secrets_updated": list(self.secrets_updated)}
+
+    def summary(self):
+        """What ran, for an Event: statement kinds with counts ("2 CREATE ROLE, 1 GRANT") and the
+        Secrets rotated (names only). Statement texts stay out of Events: they can be long, and
+        anyone allowed to list Events reads them."""
+        counts = {}
+        for query in self.queries:
+            words = str(query).split()
+            size = 1
+            if len(words) > 1 and words[0].upper() in _TWO_WORD_VERBS:
+                size = 3 if words[1].upper() == "DEFAULT" else 2  # ALTER DEFAULT PRIVILEGES
+            kind = " ".join(words[:size]).upper()
+            counts[kind] = counts.get(kind, 0) + 1
+        parts = ["%d %s" % (counts[kind], kind) for kind in sorted(counts)]
+        text = "Roles and databases synced: %s" % (", ".join(parts) if parts else "no statement")
+        if self.secrets_updated:
+            text += "; rotated credentials written to %s" % ", ".join(self.secrets_updated)
+        return text
 
     def __repr__(self):
         return "RolesOutcome(%s/%s, changed=%r, statements=%d)" % (self.status, self.reason, self.changed, len(self.queries))

@@ -121,6 +121,14 @@ def test_roles_and_databases_synced_once_a_master_is_ready(kubeconfig, api_clien
     status = read_cr(api_client, namespace)["status"]
     assert (condition(status, "RolesSynced")["status"], condition(status, "RolesSynced")["reason"]) == ("True", "Synced")
     assert (condition(status, "Reconciled")["status"], status["PostgresClusterStatus"]) == ("True", "Running")
+    roles_events = [e for e in events_for(api_client, namespace) if e.reason == "Roles"]
+    normal = [e.message for e in roles_events if e.type == "Normal"]
+    assert len(normal) == 1 and "CREATE ROLE" in normal[0] and "CREATE DATABASE" in normal[0], normal
+    # the default configuration enables the Teams API; without its token Secret that is a Warning
+    warnings = [e.message for e in roles_events if e.type == "Warning"]
+    assert warnings and all("Teams API" in w for w in warnings), warnings
+    assert all(password not in e.message for e in roles_events)
+    events_before = sorted((e.metadata.name, e.count) for e in events_for(api_client, namespace))
 
     # 4. once more through the native engine as the watcher wires it (port from PGKUBE_DB_PORT):
     #    no Kubernetes write, no modifying SQL
@@ -136,6 +144,7 @@ def test_roles_and_databases_synced_once_a_master_is_ready(kubeconfig, api_clien
     new_lines = pg_loop.statements_logged()[logged:]
     assert new_lines, "the engine did not look at the catalog"
     assert [line for line in new_lines if MODIFYING.search(line)] == []
+    assert sorted((e.metadata.name, e.count) for e in events_for(api_client, namespace)) == events_before
 
     # 5. the ansible engine's path: postgres_cluster reconcile: true recreates a role dropped behind our back
     pg_loop.query('DROP ROLE "foo_user"')

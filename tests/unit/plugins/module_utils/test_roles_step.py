@@ -177,3 +177,16 @@ def test_waiting_status_is_write_free_on_resync():
     again = st.build_status(first, st.RUNNING, 1, extra_conditions=[st.pods_condition([], 2, 1),
                                                                     st.roles_condition(rs.skip_reason(cluster(), CFG, []), 1)])
     assert st.status_patch(first, again) is None
+
+
+def test_outcome_summary_counts_statement_kinds_and_names_no_statement():
+    outcome = rs.RolesOutcome("True", rs.SYNCED, "in sync", changed=True,
+                              queries=['CREATE ROLE "a" LOGIN PASSWORD \'********\'', 'CREATE ROLE "b"', 'GRANT "a" TO "b"',
+                                       'ALTER DATABASE "foo" OWNER TO "a"', 'COMMENT ON ROLE "a" IS \'x\'',
+                                       'ALTER DEFAULT PRIVILEGES FOR ROLE "a" GRANT SELECT ON TABLES TO "b"'],
+                              secrets_updated=["ns/a.acid-test.credentials.postgresql.acid.zalan.do"])
+    text = outcome.summary()
+    assert text == ("Roles and databases synced: 1 ALTER DATABASE, 1 ALTER DEFAULT PRIVILEGES, 1 COMMENT ON, 2 CREATE ROLE, 1 GRANT; "
+                    "rotated credentials written to ns/a.acid-test.credentials.postgresql.acid.zalan.do")
+    assert '"a"' not in text and "****" not in text
+    assert rs.RolesOutcome("True", rs.SYNCED, "in sync").summary() == "Roles and databases synced: no statement"
