@@ -18,7 +18,10 @@ both engines pass to ``reconcile.reconcile_cluster`` as ``sync_roles``. The call
   back to their Secrets. A connection or SQL failure raises; the reconcile reports it.
 
 The port is 5432 unless ``db_port`` is given or the environment variable ``PGKUBE_DB_PORT`` is set
-(meant for tests and unusual setups where PostgreSQL does not listen on 5432 at the pod IP).
+(meant for tests and unusual setups where PostgreSQL does not listen on 5432 at the pod IP). The
+connection uses ``sslmode=require`` and a 15 s connect timeout, as upstream's superuser connection
+does (Spilo serves TLS with its own certificate by default); the environment variable
+``PGKUBE_DB_SSLMODE`` picks another libpq mode (``verify-ca`` with ``PGSSLROOTCERT`` naming the CA, say).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -43,7 +46,10 @@ from ansible_collections.pgkube.operator.plugins.module_utils.roles.sync import 
 ROLES_SYNCED = "RolesSynced"
 DEFAULT_DB_PORT = 5432
 DB_PORT_ENV = "PGKUBE_DB_PORT"
-CONNECT_TIMEOUT = 10
+DEFAULT_SSL_MODE = "require"
+SSL_MODE_ENV = "PGKUBE_DB_SSLMODE"
+SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
+CONNECT_TIMEOUT = 15
 
 SYNCED = "Synced"
 DATABASE_ACCESS_DISABLED = "DatabaseAccessDisabled"
@@ -161,6 +167,16 @@ def db_port(value=None, environ=None):
     return port
 
 
+def ssl_mode(environ=None):
+    """The libpq ``sslmode`` of the superuser connection: env ``PGKUBE_DB_SSLMODE``, else ``require``."""
+    raw = ((environ if environ is not None else os.environ).get(SSL_MODE_ENV) or "").strip()
+    if not raw:
+        return DEFAULT_SSL_MODE
+    if raw not in SSL_MODES:
+        raise PgkubeError("%s=%r is not a libpq sslmode (one of %s)" % (SSL_MODE_ENV, raw, ", ".join(SSL_MODES)))
+    return raw
+
+
 class _Step:
     def __init__(self, api, port=None, connect=None):
         self.api = api
@@ -252,7 +268,7 @@ class _Step:
         team = self.team_roles(settings, cluster.spec.get("teamId"), operator_namespace, warnings)
         params = {"login_user": superuser.get("username") or settings.super_username, "login_password": superuser["password"],
                   "login_host": master["status"]["podIP"], "login_port": db_port(self.port), "login_db": "postgres",
-                  "login_unix_socket": "", "ssl_mode": "prefer", "connect_timeout": CONNECT_TIMEOUT}
+                  "login_unix_socket": "", "ssl_mode": ssl_mode(), "connect_timeout": CONNECT_TIMEOUT}
         if not pgconn.HAS_PSYCOPG2:
             raise PgkubeError("psycopg2 is required to sync roles and databases (install psycopg2-binary, or set enable_database_access false)")
         conn = self.connect(params)
@@ -275,4 +291,4 @@ def make_sync_roles(api, db_port=None, connect=None):  # pylint: disable=redefin
     return _Step(api, db_port, connect)
 
 
-__all__ = ["ROLES_SYNCED", "RolesOutcome", "make_sync_roles", "skip_reason", "ready_master", "db_port", "skipped"]
+__all__ = ["ROLES_SYNCED", "RolesOutcome", "make_sync_roles", "skip_reason", "ready_master", "db_port", "ssl_mode", "skipped"]

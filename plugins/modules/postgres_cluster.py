@@ -108,8 +108,9 @@ options:
     description:
       - With O(reconcile=true), also sync the roles and databases of the manifest inside PostgreSQL, as
         M(pgkube.operator.postgres_roles) does, once the cluster has a ready master pod. The module connects to the
-        master pod's IP as the superuser (password from its credentials Secret), on port 5432 unless the environment
-        variable C(PGKUBE_DB_PORT) of the process running the module says otherwise (tests, unusual setups).
+        master pod's IP as the superuser (password from its credentials Secret) with C(sslmode=require), on port 5432
+        unless the environment variable C(PGKUBE_DB_PORT) of the process running the module says otherwise (tests,
+        unusual setups); C(PGKUBE_DB_SSLMODE) picks another libpq C(sslmode).
       - The step is skipped, with the C(RolesSynced) condition C(Unknown), while no master pod is ready, for standby
         clusters, for C(numberOfInstances=0) and when the configuration sets C(enable_database_access=false).
       - A failure sets C(RolesSynced=False) and fails the task; during a sync the cluster status stays C(Running).

@@ -2,9 +2,11 @@
 
 Same approach as tests/integration/postgres/conftest.py (initdb in a temporary directory, pg_ctl,
 run as the ``postgres`` user when the tests run as root), but the server listens on
-``127.0.0.N`` (N random in 2..254) on a free port and TCP logins need a SCRAM password, so a test
-can stand it in for a master pod (``status.podIP``) and prove the password of the superuser Secret
-is the one used. ``query`` goes through the unix socket (trust) to look at the result.
+``127.0.0.N`` (N random in 2..254) on a free port and TCP logins need TLS and a SCRAM password, so
+a test can stand it in for a master pod (``status.podIP``) and prove the password of the superuser
+Secret is the one used. Like Spilo, the server has TLS on with a self-signed certificate (made with
+the ``openssl`` command); ``pg_hba.conf`` has ``hostssl`` lines only, so a client that does not
+use TLS is refused. ``query`` goes through the unix socket (trust) to look at the result.
 """
 
 import os
@@ -56,12 +58,25 @@ class LoopbackServer:
         subprocess.run(_as_server_user([initdb, "-D", self.data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"]),
                        check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         with open(os.path.join(self.data, "pg_hba.conf"), "w") as hba:
-            hba.write("local all all trust\nhost all all 127.0.0.0/8 scram-sha-256\n")
-        opts = "-p %d -k %s -c listen_addresses=%s -c password_encryption=scram-sha-256 -c fsync=off -c log_statement=all" % (
-            self.port, self.sockdir, self.host)
+            hba.write("local all all trust\nhostssl all all 127.0.0.0/8 scram-sha-256\n")
+        cert, key = self._certificate()
+        opts = ("-p %d -k %s -c listen_addresses=%s -c password_encryption=scram-sha-256 -c fsync=off -c log_statement=all"
+                " -c ssl=on -c ssl_cert_file=%s -c ssl_key_file=%s") % (self.port, self.sockdir, self.host, cert, key)
         subprocess.run(_as_server_user([pg_ctl, "-D", self.data, "-o", opts, "-l", self.log, "-w", "start"]),
                        check=True, stdout=subprocess.DEVNULL)
         return self
+
+    def _certificate(self):
+        """A self-signed certificate and its key in the data directory, owned by the server user."""
+        cert, key = os.path.join(self.data, "server.crt"), os.path.join(self.data, "server.key")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=pgkube-test-master",
+                        "-keyout", key, "-out", cert], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        os.chmod(key, 0o600)
+        if os.geteuid() == 0:
+            user = pwd.getpwnam("postgres")
+            for path in (cert, key):
+                os.chown(path, user.pw_uid, user.pw_gid)
+        return cert, key
 
     def stop(self):
         subprocess.run(_as_server_user([os.path.join(PG_BIN, "pg_ctl"), "-D", self.data, "-m", "immediate", "stop"]),

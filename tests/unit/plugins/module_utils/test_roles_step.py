@@ -150,6 +150,15 @@ def test_step_connects_to_master_ip_as_superuser():
     params = seen[0]
     assert (params["login_host"], params["login_port"], params["login_user"], params["login_password"]) == ("10.0.0.7", 15432, "postgres", "s3cret-pw")
     assert params["login_db"] == "postgres"
+    assert (params["ssl_mode"], params["connect_timeout"]) == ("require", 15)  # upstream's superuser connection
+
+
+def test_ssl_mode_env_default_and_refusal():
+    assert rs.ssl_mode({}) == "require"
+    assert rs.ssl_mode({"PGKUBE_DB_SSLMODE": "verify-ca"}) == "verify-ca"
+    with pytest.raises(PgkubeError) as info:
+        rs.ssl_mode({"PGKUBE_DB_SSLMODE": "sometimes"})
+    assert "PGKUBE_DB_SSLMODE" in str(info.value)
 
 
 def test_step_without_superuser_password_fails_without_connecting():
