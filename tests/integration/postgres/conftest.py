@@ -6,20 +6,20 @@ the test session; ``pg`` gives every test an empty cluster (all non-system roles
 databases dropped).
 """
 
+import contextlib
 import io
 import json
 import os
-import pwd
-import shutil
 import socket
-import subprocess
-import tempfile
-import contextlib
+import sys
 
 import pytest
 
-PG_BIN = os.environ.get("PGKUBE_PG_BIN", "/usr/lib/postgresql/15/bin")
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+from pg_instance import PgInstance, missing_binaries  # noqa: E402  pylint: disable=wrong-import-position
+
+HBA = "local all all trust\nhost all postgres 127.0.0.1/32 trust\nhost all all 127.0.0.1/32 md5\n"
 
 
 def pytest_collection_modifyitems(config, items):
@@ -34,19 +34,9 @@ def _free_port():
         return s.getsockname()[1]
 
 
-def _as_server_user(cmd):
-    if os.geteuid() == 0:
-        return ["runuser", "-u", "postgres", "--"] + cmd
-    return cmd
-
-
-class Server:
-    def __init__(self, base, port):
-        self.base = base
-        self.data = os.path.join(base, "data")
-        self.sockdir = os.path.join(base, "sock")
-        self.port = port
-        self.log = os.path.join(base, "server.log")
+class Server(PgInstance):
+    def __init__(self, port):
+        super().__init__("127.0.0.1", port, HBA)
 
     @property
     def params(self):
@@ -92,35 +82,18 @@ class Server:
 
 @pytest.fixture(scope="session")
 def pg_server():
-    initdb = os.path.join(PG_BIN, "initdb")
-    pg_ctl = os.path.join(PG_BIN, "pg_ctl")
-    if not (os.access(initdb, os.X_OK) and os.access(pg_ctl, os.X_OK)):
-        pytest.fail("PostgreSQL 15 server binaries not found in %s: install the apt package postgresql-15 "
-                    "(apt-get install postgresql-15)" % PG_BIN, pytrace=False)
+    problem = missing_binaries()
+    if problem:
+        pytest.fail(problem, pytrace=False)
     try:
         import psycopg2  # noqa: F401
     except ImportError:
         pytest.fail("psycopg2 is missing: install psycopg2-binary into the virtualenv", pytrace=False)
-    base = tempfile.mkdtemp(prefix="pgkube-pg-")
-    server = Server(base, _free_port())
-    os.makedirs(server.sockdir)
-    if os.geteuid() == 0:
-        user = pwd.getpwnam("postgres")
-        for path in (base, server.sockdir):
-            os.chown(path, user.pw_uid, user.pw_gid)
-    subprocess.run(_as_server_user([initdb, "-D", server.data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"]),
-                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    with open(os.path.join(server.data, "pg_hba.conf"), "w") as hba:
-        hba.write("local all all trust\nhost all postgres 127.0.0.1/32 trust\nhost all all 127.0.0.1/32 md5\n")
-    opts = "-p %d -k %s -c listen_addresses=127.0.0.1 -c password_encryption=scram-sha-256 -c fsync=off -c log_statement=all" % (server.port, server.sockdir)
-    subprocess.run(_as_server_user([pg_ctl, "-D", server.data, "-o", opts, "-l", server.log, "-w", "start"]),
-                   check=True, stdout=subprocess.DEVNULL)
+    server = Server(_free_port()).start()
     try:
         yield server
     finally:
-        subprocess.run(_as_server_user([pg_ctl, "-D", server.data, "-m", "immediate", "stop"]),
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
-        shutil.rmtree(base, ignore_errors=True)
+        server.stop()
 
 
 @pytest.fixture
