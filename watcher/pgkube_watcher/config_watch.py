@@ -10,6 +10,11 @@ current one ``on_change(new_cfg, old_cfg)`` is called: the watcher then re-queue
 
 A configuration that does not parse is logged and ignored (the last good one stays); a deleted
 object keeps the last good configuration too.
+
+A few keys shape the watcher itself and are read once at start (``START_ONLY_KEYS``: the watched
+namespaces, the number of workers, the resync period, the REST API port, the cluster name label the
+child informers select on). A change of one of them is applied to reconciles
+where it matters there, and logged as a warning saying the watcher must restart for the rest.
 """
 
 import logging
@@ -24,6 +29,18 @@ from pgkube_watcher.informer import Informer
 from pgkube_watcher.kubehttp import resource_path
 
 LOG = logging.getLogger("pgkube.config")
+
+START_ONLY_KEYS = ("watched_namespace", "workers", "resync_period", "api_port", "cluster_name_label")
+
+
+def start_only_changes(old, new):
+    """``["workers 8 -> 4", ...]``: the ``START_ONLY_KEYS`` whose value differs between two configs."""
+    changes = []
+    for key in START_ONLY_KEYS:
+        before, after = old.get(key), new.get(key)
+        if before != after:
+            changes.append("%s %r -> %r" % (key, before, after))
+    return changes
 
 
 def build_config(location, obj, environ):
@@ -112,5 +129,8 @@ class ConfigWatch:
             self.generation += 1
             self.last_error = None
         LOG.info("configuration: %s changed (version %s)", self.description, (obj.get("metadata") or {}).get("resourceVersion"))
+        restart = start_only_changes(old, new)
+        if restart:
+            LOG.warning("configuration: %s: read once at start, the watcher uses the new value after a restart", "; ".join(restart))
         if self.on_change is not None:
             self.on_change(new, old)

@@ -142,6 +142,7 @@ class Watcher:
         self.workers = []
         self.api_server = None
         self.resync_period = 0
+        self.namespaces = []
 
     # ------------------------------------------------------------------ set-up
 
@@ -185,7 +186,7 @@ class Watcher:
         cfg = self.config.current()
         workers = self.args.workers or cfg.workers or 1
         self.resync_period = _seconds(self.args.resync_period) if self.args.resync_period is not None else float(cfg.resync_period or 0)
-        namespaces = watched_namespaces(self.args.namespace, cfg)
+        namespaces = self.namespaces = watched_namespaces(self.args.namespace, cfg)
         label = cfg.cluster_name_label
         if self.args.cache_reads and self.args.engine == "native":
             self.cache_index = CacheIndex(label)
@@ -233,7 +234,8 @@ class Watcher:
     # ------------------------------------------------------------------ callbacks
 
     def _config_changed(self, new, _old):
-        self.state.set_config(new, controller=self._controller_facts(len(self.workers), watched_namespaces(self.args.namespace, new)))
+        # the informers keep the namespaces they were started with (watched_namespace is read once)
+        self.state.set_config(new, controller=self._controller_facts(len(self.workers), self.namespaces))
         if self.controller is not None:
             self.controller.requeue_all("configuration changed")
 
