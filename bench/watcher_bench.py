@@ -142,7 +142,28 @@ def peak_rss_mib(pid):
     return None
 
 
-def bench_engine(api, plane, engine, count, latency_samples, workers, work):
+def stall_report(api, namespace, names, done, port, log_path, timeout):
+    """What is known when the clusters did not converge in time: who is missing, their status, the
+    watcher's workers and queue, the end of its log."""
+    lines = ["%d of %d clusters not converged after %.0f s" % (len(names) - len(done), len(names), timeout)]
+    for name in [n for n in names if n not in done][:10]:
+        try:
+            cr = api.call("GET", "/apis/acid.zalan.do/v1/namespaces/%s/postgresqls/%s" % (namespace, name))
+            lines.append("  %s: %s" % (name, json.dumps((cr.get("status") or {}).get("PostgresClusterStatus"))))
+        except (OSError, ValueError) as exc:
+            lines.append("  %s: could not read: %s" % (name, exc))
+    for what in ("workers/all/status", "workers/all/queue"):
+        try:
+            with urllib.request.urlopen("http://127.0.0.1:%d/%s" % (port, what), timeout=5) as resp:
+                lines.append("  %s: %s" % (what, resp.read().decode()[:2000]))
+        except OSError as exc:
+            lines.append("  %s: %s" % (what, exc))
+    with open(log_path, "rb") as handle:
+        lines.append("watcher log (end):\n" + handle.read().decode("utf-8", "replace")[-4000:])
+    return "\n".join(lines)
+
+
+def bench_engine(api, plane, engine, count, latency_samples, workers, work, converge_timeout=1200):
     namespace = "bench-%s" % engine
     api.call("POST", "/api/v1/namespaces", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}})
     names = ["acid-b%04d" % i for i in range(count)]
@@ -159,12 +180,15 @@ def bench_engine(api, plane, engine, count, latency_samples, workers, work):
     started = time.monotonic()
     proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=ROOT)  # pylint: disable=consider-using-with
     try:
+        deadline = time.monotonic() + converge_timeout
         while True:
             done = converged_names(api, namespace)
             if len(done) == count:
                 break
             if proc.poll() is not None:
                 raise RuntimeError("watcher exited: see %s" % log.name)
+            if time.monotonic() > deadline:
+                raise RuntimeError(stall_report(api, namespace, names, done, port, log.name, converge_timeout))
             time.sleep(0.2)
         converge = time.monotonic() - started
         wait_idle(port)
@@ -212,6 +236,8 @@ def main():
     parser.add_argument("--engines", default="native,ansible")
     parser.add_argument("--latency-samples", type=int, default=10)
     parser.add_argument("--workers", type=int, default=0, help="default: the workers configuration key (8)")
+    parser.add_argument("--converge-timeout", type=float, default=1200.0,
+                        help="seconds before a run that has not converged stops with a report of what is stuck")
     args = parser.parse_args()
     work = tempfile.mkdtemp(prefix="pgkube-watcher-bench-")
     plane = cp.ControlPlane(os.path.join(work, "controlplane"))
@@ -222,7 +248,7 @@ def main():
         for engine in args.engines.split(","):
             count = args.clusters if engine == "native" else args.ansible_clusters
             bench_engine(api, plane, engine, count, args.latency_samples if engine == "native" else min(3, args.latency_samples),
-                         args.workers, work)
+                         args.workers, work, args.converge_timeout)
     finally:
         plane.down(quiet=True)
         shutil.rmtree(work, ignore_errors=True)
