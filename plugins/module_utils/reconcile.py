@@ -286,6 +286,18 @@ def _emit_sync_events(ctx, sync, phase):
                 ctx.event("Warning", RESOURCE_LIMITS, str(warning))
 
 
+def _emit_pods_events(ctx, pods_ready):
+    """On a ``PodsReady`` transition: Normal ``StatefulSet`` "Pods are ready" (as upstream, once the
+    wanted pods are ready) or Warning ``PodsNotReady`` when ready pods stop being ready. The
+    condition holds counts only, so a resync with no change in readiness sends nothing."""
+    previous = (st.condition_of(ctx.current_status, st.PODS_READY) or {}).get("status")
+    now = pods_ready.get("status")
+    if now == "True" and pods_ready.get("reason") == "PodsReady" and previous != "True":
+        ctx.event("Normal", "StatefulSet", "Pods are ready (%s)" % pods_ready.get("message"))
+    elif now == "False" and previous == "True":
+        ctx.event("Warning", "PodsNotReady", "Pods are not ready: %s" % pods_ready.get("message"))
+
+
 def _roles_changed(outcome):
     if outcome is None:
         return False
@@ -373,6 +385,7 @@ def _reconcile(ctx, sync_roles):
     result.changed = result.changed or sync.changed
     _emit_sync_events(ctx, sync, phase)
     pods = [st.pods_condition(sync.pods, sync.instances, ctx.generation)]
+    _emit_pods_events(ctx, pods[0])
     message = None
     if sync.rolling_update_pods:
         message = "Last reconciliation succeeded; pods waiting for a rolling update: %s" % ", ".join(sync.rolling_update_pods)

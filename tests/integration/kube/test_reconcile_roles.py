@@ -108,6 +108,9 @@ def test_roles_and_databases_synced_once_a_master_is_ready(kubeconfig, api_clien
     assert (condition(status, "RolesSynced")["status"], condition(status, "RolesSynced")["reason"]) == ("False", "RolesSyncFailed")
     assert password not in str(status)
     assert all(password not in (e.message or "") for e in events_for(api_client, namespace))
+    assert condition(status, "PodsReady")["status"] == "True"
+    ready_events = [(e.type, e.message) for e in events_for(api_client, namespace) if "Pods are ready" in (e.message or "")]
+    assert ready_events == [("Normal", "Pods are ready (1 of 1 pods ready)")]
 
     # 3. the superuser Secret's password in the server: roles and databases of the manifest are created
     pg_loop.query("ALTER ROLE postgres PASSWORD %s", (password,))
@@ -155,3 +158,12 @@ def test_roles_and_databases_synced_once_a_master_is_ready(kubeconfig, api_clien
     assert any('"foo_user"' in q for q in run.result["roles"]["queries"])
     assert password not in run.output
     assert "foo_user" in roles_in(pg_loop)
+
+    # 6. the master stops being ready: PodsReady False and one Warning Event, not repeated on a resync
+    core.patch_namespaced_pod_status(pod_name, namespace, {"status": {"conditions": [{"type": "Ready", "status": "False"}]}})
+    for _ in range(2):
+        unready, _api = reconcile(kubeconfig, api_client, namespace, cfg, pg_loop.port)
+        assert unready.error is None, unready.error
+    assert condition(read_cr(api_client, namespace)["status"], "PodsReady")["status"] == "False"
+    not_ready = [e for e in events_for(api_client, namespace) if e.reason == "PodsNotReady"]
+    assert [(e.type, e.message, e.count) for e in not_ready] == [("Warning", "Pods are not ready: 0 of 1 pods ready", 1)]
