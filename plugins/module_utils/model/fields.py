@@ -100,14 +100,18 @@ class Fields:
             return default
         return value
 
-    def boolean(self, obj, key, path, default=None):
-        value = self._get(obj, key, path, False)
+    def _typed(self, obj, key, path, accepts, expected, default, required=False):
+        """The value when ``accepts(value)``; else an error "must be <expected>, got ..." and ``default``."""
+        value = self._get(obj, key, path, required)
         if value is None:
             return default
-        if not isinstance(value, bool):
-            self.error(join(path, key), "must be a boolean (true or false), got %s" % describe(value))
+        if not accepts(value):
+            self.error(join(path, key), "must be %s, got %s" % (expected, describe(value)))
             return default
         return value
+
+    def boolean(self, obj, key, path, default=None):
+        return self._typed(obj, key, path, lambda v: isinstance(v, bool), "a boolean (true or false)", default)
 
     def integer(self, obj, key, path, required=False, default=None, minimum=None, maximum=None):
         value = self._get(obj, key, path, required)
@@ -126,22 +130,10 @@ class Fields:
         return value
 
     def mapping(self, obj, key, path, default=None, required=False):
-        value = self._get(obj, key, path, required)
-        if value is None:
-            return default
-        if not isinstance(value, dict):
-            self.error(join(path, key), "must be a mapping, got %s" % describe(value))
-            return default
-        return value
+        return self._typed(obj, key, path, lambda v: isinstance(v, dict), "a mapping", default, required)
 
     def sequence(self, obj, key, path, default=None):
-        value = self._get(obj, key, path, False)
-        if value is None:
-            return default
-        if not isinstance(value, list):
-            self.error(join(path, key), "must be a list, got %s" % describe(value))
-            return default
-        return value
+        return self._typed(obj, key, path, lambda v: isinstance(v, list), "a list", default)
 
     def string_list(self, obj, key, path, default=None):
         items = self.sequence(obj, key, path)
