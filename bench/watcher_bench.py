@@ -239,6 +239,8 @@ def main():
     parser.add_argument("--converge-timeout", type=float, default=1200.0,
                         help="seconds before a run that has not converged stops with a report of what is stuck")
     args = parser.parse_args()
+    # SIGTERM (a timeout, a kill) unwinds like Ctrl-C: the watcher and the control plane are stopped
+    signal.signal(signal.SIGTERM, lambda _sig, _frame: sys.exit(143))
     work = tempfile.mkdtemp(prefix="pgkube-watcher-bench-")
     plane = cp.ControlPlane(os.path.join(work, "controlplane"))
     plane.up(controller_manager=False)

@@ -407,7 +407,7 @@ class ControlPlane(object):
             "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
             "--service-account-key-file=%s" % os.path.join(pki, "sa.pub"),
             "--service-account-signing-key-file=%s" % os.path.join(pki, "sa.key"),
-            "--service-cluster-ip-range=10.0.0.0/24",
+            "--service-cluster-ip-range=10.0.0.0/16",
             "--allow-privileged=true",
             "--enable-priority-and-fairness=false",
             "--profiling=false",
