@@ -9,9 +9,11 @@ its own writes missing.
 
 Informers of the cluster's child kinds are filtered by the ``cluster_name_label`` label: an object
 found there is served, a miss falls back to a GET (the object may exist without the label). A
-``list`` whose label selector includes that label is answered from the cache. Kinds without an
-informer (ServiceAccount, RoleBinding: the operator's RBAC has no list/watch on them) always go to
-the API server.
+``list`` whose label selector includes that label is answered from the cache. The pod
+ServiceAccount and RoleBinding carry no cluster label (one pair serves every cluster of a
+namespace): their informers select by name (``pod_service_account_name``) and are registered with
+an ``accepts`` predicate of that name, so a no-op resync needs no API request at all. Kinds without
+an informer always go to the API server.
 """
 
 import copy
@@ -43,9 +45,13 @@ class CacheIndex:
     def __init__(self, required_label):
         self.required_label = required_label
         self._informers = {}
+        self._accepts = {}
 
-    def add(self, kind, namespace, informer):
+    def add(self, kind, namespace, informer, accepts=None):
+        """Serve ``kind`` in ``namespace`` from ``informer``; ``accepts(obj)`` says which written
+        objects belong in it (default: those with the required label)."""
         self._informers[(kind, namespace)] = informer
+        self._accepts[(kind, namespace)] = accepts
 
     def _find(self, kind, namespace):
         # not ``a or b``: an informer with an empty cache is falsy (it has __len__)
@@ -82,8 +88,12 @@ class CacheIndex:
 
     def store(self, obj):
         meta = (obj or {}).get("metadata") or {}
-        informer = self._find(obj.get("kind"), meta.get("namespace"))
-        if informer is not None and self.required_label in (meta.get("labels") or {}):
+        kind, namespace = obj.get("kind"), meta.get("namespace")
+        informer = self._find(kind, namespace)
+        if informer is None:
+            return
+        accepts = self._accepts.get((kind, namespace), self._accepts.get((kind, None)))
+        if accepts(obj) if accepts is not None else self.required_label in (meta.get("labels") or {}):
             informer.upsert(obj)
 
     def remove(self, kind, namespace, name):

@@ -34,6 +34,11 @@ CACHED_KINDS = (
     ("Secret", "v1", "secrets"),
     ("PodDisruptionBudget", "policy/v1", "poddisruptionbudgets"),
 )
+# one ServiceAccount and RoleBinding per namespace, shared by its clusters: cached by name
+POD_ACCOUNT_KINDS = (
+    ("ServiceAccount", "v1", "serviceaccounts"),
+    ("RoleBinding", "rbac.authorization.k8s.io/v1", "rolebindings"),
+)
 IN_CLUSTER_NAMESPACE = "/var/run/secrets/kubernetes.io/serviceaccount/namespace"
 
 
@@ -191,6 +196,8 @@ class Watcher:
         if self.args.cache_reads and self.args.engine == "native":
             self.cache_index = CacheIndex(label)
         self.engine = self._make_engine(cfg)
+        if hasattr(self.engine, "request_counts"):
+            self.metrics.set_api_request_source(self.engine.request_counts)
         self.controller = Controller(self.queue, self.engine, self.config, self.state, self.metrics)
         self.state.set_config(cfg, controller=self._controller_facts(workers, namespaces))
         self.state.set_workers(workers)
@@ -207,6 +214,7 @@ class Watcher:
                     self.cache_index.add(kind, namespace, self._informer(
                         resource_path(api_version, plural, namespace), "%s@%s" % (plural, where), self.controller.dependent_event,
                         label_selector=label))
+                self._add_pod_account_informers(namespace, where, cfg.pod_service_account_name)
         if self.args.watch_nodes:
             self._informer(resource_path("v1", "nodes"), "nodes", self.controller.node_event)
         if self.args.leader_elect:
@@ -225,6 +233,15 @@ class Watcher:
         LOG.info("watcher: engine %s, %d workers, namespaces %s, resync every %ss, configuration from %s, controller id %r, leader election %s",
                  self.engine.name, workers, ",".join(n or "*" for n in namespaces), self.resync_period,
                  self.config.description, cfg.controller_id or "", "on" if self.args.leader_elect else "off")
+
+    def _add_pod_account_informers(self, namespace, where, account):
+        """The pod ServiceAccount and its RoleBinding (both named ``account`` by default), by name."""
+        def accepts(obj):
+            return ((obj or {}).get("metadata") or {}).get("name") == account
+        for kind, api_version, plural in POD_ACCOUNT_KINDS:
+            self.cache_index.add(kind, namespace, self._informer(
+                resource_path(api_version, plural, namespace), "%s@%s" % (plural, where), None,
+                field_selector="metadata.name=" + account), accepts=accepts)
 
     def _controller_facts(self, workers, namespaces):
         return {"engine": self.args.engine, "workers": workers, "namespaces": [n or "*" for n in namespaces],

@@ -9,10 +9,35 @@ counts do not leak between tests.
 import threading
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily
 
 # Reconciles take from milliseconds (no-op native sync) to minutes (rolling update via a role).
 DURATION_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0)
 RESULTS = ("ok", "error", "requeue", "invalid", "skipped")
+
+
+API_REQUEST_KINDS = ("read", "write", "cache")
+
+
+class _ApiRequestCollector:
+    """``pgkube_api_requests_total{kind}`` read at scrape time from the engine's own counts."""
+
+    def __init__(self):
+        self.source = None
+
+    def describe(self):
+        return []
+
+    def collect(self):
+        if self.source is None:
+            return
+        counts = self.source() or {}
+        family = CounterMetricFamily(
+            "pgkube_api_requests", "Kubernetes API requests of the reconciles in this process, by kind: read and write went "
+            "to the API server, cache is a read answered from a watch cache.", labels=("kind",))
+        for kind in API_REQUEST_KINDS:
+            family.add_metric((kind,), float(counts.get(kind, 0)))
+        yield family
 
 
 class Metrics:
@@ -40,6 +65,12 @@ class Metrics:
             ("kind",), registry=self.registry)
         self.leader = Gauge(
             "pgkube_leader", "1 while this replica holds the leader Lease, else 0.", registry=self.registry)
+        self._api_requests = _ApiRequestCollector()
+        self.registry.register(self._api_requests)
+
+    def set_api_request_source(self, source):
+        """``source() -> {"read": n, "write": n, "cache": n}`` (totals so far) feeds ``pgkube_api_requests_total``."""
+        self._api_requests.source = source
 
     def observe_reconcile(self, engine, seconds, result="ok"):
         """One reconcile of ``engine`` took ``seconds`` and ended with ``result``."""

@@ -5,18 +5,23 @@
 - an invalid manifest gets status Invalid and a Warning Event while another cluster converges;
 - SIGKILL in the middle of a reconcile, then a restart: everything converges, no duplicate objects;
 - a restart of kube-apiserver is survived (watches reconnect, new events are handled);
-- SIGTERM ends the process with exit code 0 (checked for every watcher a test starts).
+- SIGTERM ends the process with exit code 0 (checked for every watcher a test starts);
+- native engine: a no-op resync is answered from the watch caches (``pgkube_api_requests_total``
+  counts no read and no write sent to the API server).
 
 Every wait polls with a deadline; nothing asserts a duration.
 """
 
 import copy
 import os
+import re
 import signal
 import subprocess
 import sys
 import time
 import uuid
+
+import urllib.request
 
 import pytest
 import yaml
@@ -74,6 +79,23 @@ class WatcherProcess:
     def log(self):
         with open(self.log_path, "rb") as handle:
             return handle.read().decode("utf-8", "replace")
+
+    def metrics(self):
+        """``{(name, labels-tuple): value}`` from the watcher's /metrics (port read from its log)."""
+        from prometheus_client.parser import text_string_to_metric_families  # pylint: disable=import-outside-toplevel
+        found = re.search(r"REST API and /metrics on port (\d+)", self.log())
+        if found is None:
+            return None
+        try:
+            with urllib.request.urlopen("http://127.0.0.1:%s/metrics" % found.group(1), timeout=10) as resp:
+                text = resp.read().decode("utf-8")
+        except OSError:
+            return None
+        samples = {}
+        for family in text_string_to_metric_families(text):
+            for sample in family.samples:
+                samples[(sample.name, tuple(sorted(sample.labels.items())))] = sample.value
+        return samples
 
     def log_tail(self, lines=60):
         return "\n".join(self.log().splitlines()[-lines:])
@@ -370,3 +392,39 @@ def test_ownership_by_controller_id(api_client, namespace, start_watcher):
     assert statefulset(api_client, namespace, "acid-green") is None
     assert statefulset(api_client, namespace, "acid-none") is None
     assert cluster_status(api_client, namespace, "acid-green") is None
+
+
+def _requests(samples):
+    return dict((kind, samples.get(("pgkube_api_requests_total", (("kind", kind),)), 0.0)) for kind in ("read", "write", "cache"))
+
+
+def _reconciles(samples):
+    return sum(v for (name, _labels), v in samples.items() if name == "pgkube_reconcile_total")
+
+
+def test_native_no_op_resync_is_served_from_the_caches(api_client, namespace, start_watcher):
+    proc = start_watcher(namespace, "native")
+    for name in ("acid-cache-a", "acid-cache-b"):
+        create_cluster(api_client, manifest(namespace, name))
+    for name in ("acid-cache-a", "acid-cache-b"):
+        wait(lambda n=name: converged(api_client, namespace, n), "%s to converge" % name, TIMEOUT["native"], proc=proc)
+    seen = []
+
+    def settled():
+        # the queue is empty and no reconcile finished since the previous look (pod events from the
+        # StatefulSet controller may still queue a few no-op reconciles after the convergence)
+        samples = proc.metrics()
+        if samples is None or samples.get(("pgkube_queue_depth", ())) != 0:
+            return None
+        seen.append(samples)
+        return samples if len(seen) > 1 and _reconciles(seen[-2]) == _reconciles(samples) else None
+    before = wait(settled, "the watcher to settle", TIMEOUT["native"], interval=1.0, proc=proc)
+    assert _requests(before)["write"] > 0 and _requests(before)["cache"] > 0, before
+
+    proc.proc.send_signal(signal.SIGUSR1)       # resync: every cluster is queued
+    after = wait(lambda: (lambda m: m if m and _reconciles(m) >= _reconciles(before) + 2 and
+                          m.get(("pgkube_queue_depth", ())) == 0 else None)(proc.metrics()),
+                 "the resync to reconcile both clusters", TIMEOUT["native"], proc=proc)
+    used, then = _requests(after), _requests(before)
+    assert (used["read"], used["write"]) == (then["read"], then["write"]), (then, used)
+    assert used["cache"] > then["cache"]

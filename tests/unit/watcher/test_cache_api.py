@@ -75,6 +75,17 @@ def test_write_through_newer_version_wins_and_delete_discards():
     assert inf.get("ns/acid-a") is None
 
 
+def test_name_selected_informer_stores_by_its_predicate_not_the_label():
+    index = CacheIndex("cluster-name")
+    inf = informer([obj("ServiceAccount", "postgres-pod", labels={})])
+    index.add("ServiceAccount", None, inf, accepts=lambda o: o["metadata"]["name"] == "postgres-pod")
+    assert index.lookup("ServiceAccount", "ns", "postgres-pod") is not None
+    index.store(obj("ServiceAccount", "postgres-pod", rv="3", labels={}, namespace="team-b"))
+    assert inf.get("team-b/postgres-pod") is not None         # a new namespace's account, written by us
+    index.store(obj("ServiceAccount", "other", rv="4"))        # labelled, but not the name the informer selects
+    assert inf.get("ns/other") is None
+
+
 def test_informer_upsert_is_thread_safe():
     inf = informer([])
     threads = [threading.Thread(target=lambda i=i: [inf.upsert(obj("Pod", "p%d" % (i * 100 + j))) for j in range(100)]) for i in range(4)]

@@ -93,3 +93,16 @@ def test_module_helpers_use_the_process_wide_instance():
     assert value("pgkube_leader") == 1
     assert value("pgkube_clusters", {"status": "Running"}) == 2
     assert b"pgkube_watch_restarts_total{kind=\"test-kind\"}" in metrics.generate()
+
+
+def test_api_requests_come_from_the_engine_counts_at_scrape_time():
+    m = Metrics()
+    assert "pgkube_api_requests" not in families(m.generate())      # no engine counts: no series
+    counts = {"read": 3, "write": 1, "cache": 10}
+    m.set_api_request_source(lambda: dict(counts))
+    found = families(m.generate())["pgkube_api_requests"]
+    assert found.type == "counter"
+    assert dict((s.labels["kind"], s.value) for s in found.samples if s.name.endswith("_total")) == {"read": 3.0, "write": 1.0, "cache": 10.0}
+    counts["cache"] = 12
+    found = families(m.generate())["pgkube_api_requests"]
+    assert [s.value for s in found.samples if s.labels["kind"] == "cache" and s.name.endswith("_total")] == [12.0]

@@ -51,10 +51,10 @@ class NativeEngine:
         return api
 
     def request_counts(self):
-        """Reads and writes made by the library so far, all workers together."""
+        """Reads and writes sent to the API server, and reads answered from the caches, so far, all workers together."""
         with self._lock:
             apis = list(self._apis)
-        total = {"read": 0, "write": 0}
+        total = {"read": 0, "write": 0, "cache": 0}
         for api in apis:
             for key in total:
                 total[key] += api.requests.get(key, 0)
