@@ -161,7 +161,7 @@ def test_roles_and_databases_synced_once_a_master_is_ready(kubeconfig, api_clien
 
     # 6. the master stops being ready: PodsReady False and one Warning Event, not repeated on a resync
     core.patch_namespaced_pod_status(pod_name, namespace, {"status": {"conditions": [{"type": "Ready", "status": "False"}]}})
-    for _ in range(2):
+    for _attempt in range(2):
         unready, _api = reconcile(kubeconfig, api_client, namespace, cfg, pg_loop.port)
         assert unready.error is None, unready.error
     assert condition(read_cr(api_client, namespace)["status"], "PodsReady")["status"] == "False"
