@@ -421,10 +421,13 @@ def test_native_no_op_resync_is_served_from_the_caches(api_client, namespace, st
     before = wait(settled, "the watcher to settle", TIMEOUT["native"], interval=1.0, proc=proc)
     assert _requests(before)["write"] > 0 and _requests(before)["cache"] > 0, before
 
+    def resynced():
+        samples = proc.metrics()
+        if samples and _reconciles(samples) >= _reconciles(before) + 2 and samples.get(("pgkube_queue_depth", ())) == 0:
+            return samples
+        return None
     proc.proc.send_signal(signal.SIGUSR1)       # resync: every cluster is queued
-    after = wait(lambda: (lambda m: m if m and _reconciles(m) >= _reconciles(before) + 2 and
-                          m.get(("pgkube_queue_depth", ())) == 0 else None)(proc.metrics()),
-                 "the resync to reconcile both clusters", TIMEOUT["native"], proc=proc)
+    after = wait(resynced, "the resync to reconcile both clusters", TIMEOUT["native"], proc=proc)
     used, then = _requests(after), _requests(before)
     assert (used["read"], used["write"]) == (then["read"], then["write"]), (then, used)
     assert used["cache"] > then["cache"]
