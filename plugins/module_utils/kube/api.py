@@ -8,11 +8,20 @@ in and come out as plain dicts. Every call is counted in ``self.requests`` (read
 and writes separately) so tests and benchmarks can show that a no-op reconcile
 writes nothing. With ``dry_run`` every write is sent with ``dryRun=All``
 (server-side dry run: validated and defaulted by the API server, never stored).
+
+With ``memo_reads`` (meant for one short run, such as one module invocation = one reconcile) a
+``get`` or ``list`` asked again is answered from what the first one returned, until any write to
+that kind forgets every remembered read of the kind. The library reads a few objects twice in one
+reconcile (the StatefulSet to choose the phase and to plan; the credentials Secrets to plan and to
+log in); without a memo each is a request. Nothing in the library polls, so a remembered read is
+never waited on.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
+
+import copy
 
 from ansible_collections.pgkube.operator.plugins.module_utils.errors import KubernetesError
 
@@ -49,11 +58,25 @@ def _describe(kind, namespace, name):
 class KubeApi:
     """Plain-dict access to the Kubernetes API with request counting and dry run."""
 
-    def __init__(self, dynamic_client, dry_run=False):
+    def __init__(self, dynamic_client, dry_run=False, memo_reads=False):
         self.client = dynamic_client
         self.dry_run = dry_run
         self.requests = {"read": 0, "write": 0}
         self._resources = {}
+        self._memo = {} if memo_reads else None
+
+    def _remembered(self, key, fetch):
+        """``fetch()`` unless ``key`` (kind first) was read before and its kind not written since."""
+        if self._memo is None:
+            return fetch()
+        if key not in self._memo:
+            self._memo[key] = fetch()
+        return copy.deepcopy(self._memo[key])
+
+    def _forget(self, kind):
+        if self._memo:
+            for key in [k for k in self._memo if k[0] == kind]:
+                del self._memo[key]
 
     def resource(self, kind, api_version):
         key = (kind, api_version)
@@ -71,6 +94,9 @@ class KubeApi:
 
     def get(self, kind, api_version, namespace, name):
         """The object as a dict, or None when it does not exist."""
+        return self._remembered((kind, api_version, namespace, name), lambda: self._get(kind, api_version, namespace, name))
+
+    def _get(self, kind, api_version, namespace, name):
         resource = self.resource(kind, api_version)
         self.requests["read"] += 1
         try:
@@ -82,6 +108,10 @@ class KubeApi:
 
     def list(self, kind, api_version, namespace=None, label_selector=None):
         """Objects of a kind (in a namespace, matching a selector) as dicts."""
+        return self._remembered((kind, api_version, namespace, "?" + (label_selector or "")),
+                                lambda: self._list(kind, api_version, namespace, label_selector))
+
+    def _list(self, kind, api_version, namespace, label_selector):
         resource = self.resource(kind, api_version)
         params = {}
         if namespace:
@@ -99,6 +129,7 @@ class KubeApi:
         namespace = obj.get("metadata", {}).get("namespace")
         resource = self.resource(kind, api_version)
         self.requests["write"] += 1
+        self._forget(kind)
         try:
             return resource.create(body=obj, namespace=namespace, **self._write_params({})).to_dict()
         except DynamicApiError as exc:
@@ -109,6 +140,7 @@ class KubeApi:
         namespace = obj.get("metadata", {}).get("namespace")
         resource = self.resource(kind, api_version)
         self.requests["write"] += 1
+        self._forget(kind)
         try:
             return resource.replace(body=obj, namespace=namespace, **self._write_params({})).to_dict()
         except DynamicApiError as exc:
@@ -120,6 +152,7 @@ class KubeApi:
         if subresource:
             resource = getattr(resource, subresource)
         self.requests["write"] += 1
+        self._forget(kind)
         try:
             return resource.patch(body=patch, name=name, namespace=namespace, content_type=MERGE_PATCH,
                                   **self._write_params({})).to_dict()
@@ -130,6 +163,7 @@ class KubeApi:
         """PUT the status subresource (as the Zalando operator's UpdateStatus)."""
         resource = self.resource(obj["kind"], obj["apiVersion"]).status
         self.requests["write"] += 1
+        self._forget(obj["kind"])
         try:
             return resource.replace(body=obj, namespace=obj["metadata"].get("namespace"), **self._write_params({})).to_dict()
         except DynamicApiError as exc:
@@ -142,6 +176,7 @@ class KubeApi:
         if propagation_policy:
             body["propagationPolicy"] = propagation_policy
         self.requests["write"] += 1
+        self._forget(kind)
         try:
             resource.delete(name=name, namespace=namespace, body=body, **self._write_params({}))
             return True

@@ -30,11 +30,12 @@ except ImportError:
 
 
 def kubernetes_api(module, dry_run=None):
-    """A KubeApi authenticated like kubernetes.core's modules; dry run follows check mode."""
+    """A KubeApi authenticated like kubernetes.core's modules; dry run follows check mode. One
+    module run is one short reconcile, so reads asked twice are remembered (``memo_reads``)."""
     client = get_api_client(module=module)
     if dry_run is None:
         dry_run = bool(module.check_mode)
-    return KubeApi(client.client, dry_run=dry_run)
+    return KubeApi(client.client, dry_run=dry_run, memo_reads=True)
 
 
 def kubernetes_api_from_params(dry_run=False, **auth):
