@@ -9,8 +9,10 @@
   added or deleted, or whose labels / annotations / deletionTimestamp changed, queues its cluster.
 - Child objects (StatefulSet, Services, PodDisruptionBudgets, Secrets with the cluster label; watched
   to serve reads from caches): a deleted one queues its cluster at once (repair).
-- Node events: ``node_event`` is a hook (placeholder): a node that becomes unschedulable or NotReady
-  queues the clusters with pods on it; master migration itself is not implemented yet.
+- Node events: a node that stops being ready in upstream's sense (§5.10: unschedulable, without all
+  ``node_readiness_label`` labels and without ``master=true``) queues the clusters with pods on it
+  and logs a warning naming the master pods there. Master migration (a Patroni switchover) is not
+  implemented yet: the warning says so.
 - Ownership (§5.1): a resource is ours when its ``acid.zalan.do/controller`` annotation equals
   ``CONTROLLER_ID`` (both empty included); others are ignored.
 - ``process(key)`` runs the engine on the cached object (or the tombstone), records the outcome in
@@ -74,13 +76,15 @@ def pod_changed(old, new):
             or _pod_ready(old) != _pod_ready(new))
 
 
-def node_unready(node):
-    if (node.get("spec") or {}).get("unschedulable"):
+def node_ready(node, readiness_labels=None):
+    """Upstream's node readiness (reference §5.10): schedulable, or carrying every
+    ``node_readiness_label`` label (when configured), or labelled ``master=true``."""
+    if not (node.get("spec") or {}).get("unschedulable"):
         return True
-    for cond in ((node.get("status") or {}).get("conditions") or []):
-        if cond.get("type") == "Ready":
-            return cond.get("status") != "True"
-    return False
+    labels = _meta(node).get("labels") or {}
+    if readiness_labels and all(labels.get(k) == v for k, v in readiness_labels.items()):
+        return True
+    return labels.get("master") == "true"
 
 
 class Controller:
@@ -170,21 +174,30 @@ class Controller:
             self.queue.add(key)
 
     def node_event(self, etype, node, old):
-        """Placeholder hook: requeue the clusters with pods on a node that became unschedulable or NotReady."""
-        if etype == "DELETED" or not node_unready(node) or (old is not None and node_unready(old)):
+        """A node that stopped being ready: queue the clusters with pods on it, warn about masters."""
+        cfg = self.config.current()
+        labels = cfg.node_readiness_label or {}
+        if etype == "DELETED" or node_ready(node, labels) or (old is not None and not node_ready(old, labels)):
             return
         name = _meta(node).get("name")
-        label = self.config.current().cluster_name_label
-        keys = set()
+        keys, masters = set(), []
         for informer in self.pod_informers:
             for pod in informer.items():
-                if (pod.get("spec") or {}).get("nodeName") == name:
-                    cluster = (_meta(pod).get("labels") or {}).get(label)
-                    if cluster:
-                        keys.add("%s/%s" % (_meta(pod).get("namespace"), cluster))
+                if (pod.get("spec") or {}).get("nodeName") != name:
+                    continue
+                meta = _meta(pod)
+                cluster = (meta.get("labels") or {}).get(cfg.cluster_name_label)
+                if cluster:
+                    keys.add("%s/%s" % (meta.get("namespace"), cluster))
+                    if (meta.get("labels") or {}).get(cfg.pod_role_label) == "master":
+                        masters.append("%s/%s" % (meta.get("namespace"), meta.get("name")))
+        if masters:
+            LOG.warning("node %s is being drained (unschedulable, not labelled ready); master pods on it: %s. "
+                        "pgkube does not migrate masters yet: run a Patroni switchover before the node goes",
+                        name, ", ".join(sorted(masters)))
         if keys:
-            LOG.info("node %s is not ready or unschedulable; re-checking clusters %s", name, ", ".join(sorted(keys)))
-        for key in keys:
+            LOG.info("node %s is not ready; re-checking clusters %s", name, ", ".join(sorted(keys)))
+        for key in sorted(keys):
             self.queue.add(key)
 
     def requeue_all(self, why):
