@@ -384,8 +384,8 @@ def _reconcile(ctx, sync_roles):
     result.notes = sync.notes
     result.changed = result.changed or sync.changed
     _emit_sync_events(ctx, sync, phase)
-    pods = [st.pods_condition(sync.pods, sync.instances, ctx.generation)]
-    _emit_pods_events(ctx, pods[0])
+    conditions = [st.pods_condition(sync.pods, sync.instances, ctx.generation)]
+    _emit_pods_events(ctx, conditions[0])
     message = None
     if sync.rolling_update_pods:
         message = "Last reconciliation succeeded; pods waiting for a rolling update: %s" % ", ".join(sync.rolling_update_pods)
@@ -401,15 +401,15 @@ def _reconcile(ctx, sync_roles):
                 result.exception = exc
                 ctx.event("Warning", "Sync", "Could not sync roles and databases: %s" % result.error)
                 ctx.write_status(st.RUNNING, "Roles and databases not in sync: %s" % result.error, "RolesSyncFailed",
-                                 extra_conditions=pods + roles)
+                                 extra_conditions=conditions + roles)
                 return
-            _fail(ctx, phase, exc, "RolesSyncFailed", extra_conditions=pods + roles)
+            _fail(ctx, phase, exc, "RolesSyncFailed", extra_conditions=conditions + roles)
             return
         result.roles_result = outcome
         result.changed = result.changed or _roles_changed(outcome)
         _emit_roles_events(ctx, outcome, phase)
-        pods.append(st.roles_condition(outcome, ctx.generation))
-    ctx.write_status(st.RUNNING, message, extra_conditions=pods)
+        conditions.append(st.roles_condition(outcome, ctx.generation))
+    ctx.write_status(st.RUNNING, message, extra_conditions=conditions)
 
 
 def reconcile_cluster(api, cr, cfg, recorder=None, sync_roles=None):

@@ -42,6 +42,7 @@ from ansible_collections.pgkube.operator.plugins.module_utils.roles.cluster_ref 
 from ansible_collections.pgkube.operator.plugins.module_utils.roles.infrastructure import infrastructure_roles, parse_definitions
 from ansible_collections.pgkube.operator.plugins.module_utils.roles.settings import RoleSettings
 from ansible_collections.pgkube.operator.plugins.module_utils.roles.sync import sync
+from ansible_collections.pgkube.operator.plugins.module_utils.status import pod_ready
 
 ROLES_SYNCED = "RolesSynced"
 DEFAULT_DB_PORT = 5432
@@ -115,13 +116,6 @@ def skipped(reason, message=None):
     return RolesOutcome("Unknown", reason, message or _SKIP_MESSAGES.get(reason, reason))
 
 
-def _pod_ready(pod):
-    for cond in ((pod.get("status") or {}).get("conditions") or []):
-        if cond.get("type") == "Ready":
-            return cond.get("status") == "True"
-    return False
-
-
 def ready_master(pods, cfg):
     """The ready master pod among ``pods`` (oldest name first), or None.
 
@@ -132,7 +126,7 @@ def ready_master(pods, cfg):
         meta = pod.get("metadata") or {}
         if (meta.get("labels") or {}).get(cfg.pod_role_label) != "master" or meta.get("deletionTimestamp"):
             continue
-        if _pod_ready(pod) and (pod.get("status") or {}).get("podIP"):
+        if pod_ready(pod) and (pod.get("status") or {}).get("podIP"):
             return pod
     return None
 

@@ -159,8 +159,9 @@ def _conditions_for(cluster_status, generation, message, reason=None):
     ]
 
 
-def _pod_ready(pod):
-    for cond in ((pod.get("status") or {}).get("conditions") or []):
+def pod_ready(pod):
+    """The pod's ``Ready`` condition is ``True``."""
+    for cond in (((pod or {}).get("status") or {}).get("conditions") or []):
         if cond.get("type") == "Ready":
             return cond.get("status") == "True"
     return False
@@ -174,7 +175,7 @@ def pods_condition(pods, instances, generation=None):
     """
     wanted = int(instances or 0)
     live = [p for p in pods or [] if not (p.get("metadata") or {}).get("deletionTimestamp")]
-    ready = sorted(p["metadata"]["name"] for p in live if _pod_ready(p))
+    ready = sorted(p["metadata"]["name"] for p in live if pod_ready(p))
     if wanted == 0:
         return condition(PODS_READY, "True", "NoPodsWanted", "numberOfInstances is 0", generation)
     message = "%d of %d pods ready" % (len(ready), wanted)
@@ -245,7 +246,7 @@ def condition_of(status, ctype):
 
 __all__ = [
     "CREATING", "UPDATING", "RUNNING", "CREATE_FAILED", "UPDATE_FAILED", "SYNC_FAILED", "INVALID", "UNKNOWN", "STATUS_VALUES",
-    "PHASE_CREATE", "PHASE_UPDATE", "PHASE_SYNC", "FAILED_STATUS", "IN_PROGRESS_STATUS", "READY", "RECONCILED", "PODS_READY", "pods_condition",
+    "PHASE_CREATE", "PHASE_UPDATE", "PHASE_SYNC", "FAILED_STATUS", "IN_PROGRESS_STATUS", "READY", "RECONCILED", "PODS_READY", "pods_condition", "pod_ready",
     "ROLES_SYNCED", "roles_condition",
     "now_rfc3339", "safe_message", "phase_for", "condition", "merge_conditions", "build_status", "status_changed", "status_patch",
     "condition_of",

@@ -5,6 +5,7 @@
 the temporary directory, with ``password_encryption=scram-sha-256``, ``fsync=off`` and
 ``log_statement=all``. ``tls=True`` also turns TLS on with a self-signed certificate made by the
 ``openssl`` command. When the tests run as root, the server runs as the ``postgres`` user.
+``query`` runs a statement as ``postgres`` through the unix socket (trust).
 """
 
 import os
@@ -77,6 +78,23 @@ class PgInstance:
         subprocess.run(as_server_user([os.path.join(PG_BIN, "pg_ctl"), "-D", self.data, "-m", "immediate", "stop"]),
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
         shutil.rmtree(self.base, ignore_errors=True)
+
+    def connect(self, dbname="postgres"):
+        """A psycopg2 connection as ``postgres`` through the unix socket (trust), autocommit."""
+        import psycopg2
+        conn = psycopg2.connect(dbname=dbname, user="postgres", host=self.sockdir, port=self.port)
+        conn.autocommit = True
+        return conn
+
+    def query(self, text, args=None, dbname="postgres"):
+        """Run one statement; its rows, or None when it returns none."""
+        conn = self.connect(dbname)
+        try:
+            with conn.cursor() as cur:
+                cur.execute(text, args)
+                return cur.fetchall() if cur.description else None
+        finally:
+            conn.close()
 
     def statements_logged(self):
         """Lines of the server log with a logged statement (log_statement=all)."""

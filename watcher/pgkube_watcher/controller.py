@@ -25,6 +25,7 @@ import threading
 import time
 
 from ansible_collections.pgkube.operator.plugins.module_utils.desired.naming import child_object_names
+from ansible_collections.pgkube.operator.plugins.module_utils.status import pod_ready
 from pgkube_watcher.engines import Outcome
 from pgkube_watcher.informer import object_key
 
@@ -58,13 +59,6 @@ def cluster_changed(old, new, watch_annotations=True):
     return False
 
 
-def _pod_ready(pod):
-    for cond in (((pod or {}).get("status") or {}).get("conditions") or []):
-        if cond.get("type") == "Ready":
-            return cond.get("status") == "True"
-    return False
-
-
 def pod_changed(old, new):
     """Labels, annotations, deletion or readiness changed (a master becoming ready lets the
     reconcile sync roles and databases, and PodsReady follow)."""
@@ -73,7 +67,7 @@ def pod_changed(old, new):
     o, n = _meta(old), _meta(new)
     return (o.get("labels") != n.get("labels") or o.get("annotations") != n.get("annotations")
             or bool(n.get("deletionTimestamp")) != bool(o.get("deletionTimestamp"))
-            or _pod_ready(old) != _pod_ready(new))
+            or pod_ready(old) != pod_ready(new))
 
 
 def node_ready(node, readiness_labels=None):

@@ -60,7 +60,7 @@ def apply_action(api, action):
     if action.action == "replace":
         return api.replace(action.body)
     if action.action == "recreate":
-        api.delete(kind, version, namespace, name, propagation_policy=getattr(action, "propagation_policy", None) or _orphan_policy(kind))
+        api.delete(kind, version, namespace, name, propagation_policy=action.propagation_policy or _orphan_policy(kind))
         if api.dry_run:
             return None
         return api.create(_fresh(action.body))

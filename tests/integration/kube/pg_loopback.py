@@ -34,14 +34,3 @@ class LoopbackServer(PgInstance):
     def __init__(self):
         host, port = _free_address()
         super().__init__(host, port, HBA, tls=True, prefix="pgkube-pg-loop-")
-
-    def query(self, text, args=None, dbname="postgres"):
-        import psycopg2
-        conn = psycopg2.connect(dbname=dbname, user="postgres", host=self.sockdir, port=self.port)
-        conn.autocommit = True
-        try:
-            with conn.cursor() as cur:
-                cur.execute(text, args)
-                return cur.fetchall() if cur.description else None
-        finally:
-            conn.close()

@@ -52,15 +52,6 @@ class Server(PgInstance):
         conn.autocommit = autocommit
         return conn
 
-    def query(self, text, args=None, dbname="postgres"):
-        conn = self.connect(dbname)
-        try:
-            with conn.cursor() as cur:
-                cur.execute(text, args)
-                return cur.fetchall() if cur.description else None
-        finally:
-            conn.close()
-
     def reset(self):
         conn = self.connect()
         try:
