@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Build (or reuse) the local Kubernetes control plane binaries from the Go module proxy:
-# kube-apiserver, kube-controller-manager, kubectl and etcd, at the versions pinned in
-# controlplane/go.mod + go.sum.
+# Build (or reuse) the local Kubernetes binaries from the Go module proxy, at the versions pinned
+# in controlplane/go.mod + go.sum: the control plane (kube-apiserver, kube-controller-manager,
+# kubectl, etcd) and the local node (kubelet, kube-scheduler, kube-proxy, coredns,
+# local-path-provisioner).
 #
 #   bash controlplane/build.sh              build if needed; last stdout line = bin dir
 #   bash controlplane/build.sh --print-dir  print the bin dir if it is built (exit 0),
@@ -23,7 +24,8 @@ case "${1:-}" in
   *) echo "build.sh: unknown argument '$1' (use --print-dir or nothing)" >&2; exit 2 ;;
 esac
 
-REQUIRED_BINS=(kube-apiserver kube-controller-manager kubectl etcd)
+REQUIRED_BINS=(kube-apiserver kube-controller-manager kubectl etcd
+               kubelet kube-scheduler kube-proxy coredns local-path-provisioner)
 
 have_bins() {  # dir, names...
   local dir="$1"; shift
@@ -111,11 +113,24 @@ TMP_DIR="$BIN_DIR.tmp.$$"
 rm -rf "$TMP_DIR"
 mkdir -p "$TMP_DIR"
 trap 'rm -rf "$TMP_DIR"' EXIT
-echo "build.sh: building kube-apiserver, kube-controller-manager, kubectl, etcd ($K8S_VERSION) with $("$GO" version)" >&2
+echo "build.sh: building ${REQUIRED_BINS[*]} ($K8S_VERSION) with $("$GO" version)" >&2
 START=$(date +%s)
 (
   cd "$HERE"
-  GOBIN="$TMP_DIR" "$GO" install -trimpath -tags selinux,notest -ldflags "$LDFLAGS" tool 1>&2
+  # The module's tools (go.mod's tool block) and our CoreDNS main package (cmd/coredns: only the
+  # plugins we use). local-path-provisioner goes in a go install of its own: it imports logrus as
+  # github.com/Sirupsen/logrus, the rest as github.com/sirupsen/logrus, and one build refuses
+  # two import paths that differ only in case.
+  mapfile -t TOOLS < <(sed -n '/^tool (/,/^)/{/^tool (/d;/^)/d;s/^[[:space:]]*//;p}' go.mod)
+  [ "${#TOOLS[@]}" -gt 0 ] || { echo "build.sh: no tool block in go.mod" >&2; exit 1; }
+  MAIN=() SEPARATE=()
+  for t in "${TOOLS[@]}"; do
+    case "$t" in github.com/rancher/local-path-provisioner*) SEPARATE+=("$t") ;; *) MAIN+=("$t") ;; esac
+  done
+  GOBIN="$TMP_DIR" "$GO" install -trimpath -tags selinux,notest -ldflags "$LDFLAGS" "${MAIN[@]}" ./cmd/coredns 1>&2
+  if [ "${#SEPARATE[@]}" -gt 0 ]; then
+    GOBIN="$TMP_DIR" "$GO" install -trimpath -ldflags "-s -w" "${SEPARATE[@]}" 1>&2
+  fi
 )
 # etcd's main package is go.etcd.io/etcd/server/v3; go install names it after the element
 # before the major-version suffix ("server").

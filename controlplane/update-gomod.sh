@@ -7,6 +7,10 @@
 # proxy serves it (its "k8s.io/<m> => ./staging/..." lines); each staging module is pinned to
 # v0.<minor>.<patch>, the published counterpart of k8s 1.<minor>.<patch>.  etcd is pinned to the
 # go.etcd.io/etcd/server/v3 version k8s.io/kubernetes itself requires.
+# The local node's programs come from the same module set: kubelet, kube-scheduler and kube-proxy
+# from k8s.io/kubernetes, rancher's local-path-provisioner (PVC provisioner) and CoreDNS, whose
+# main package is our own cmd/coredns (only the plugins the local cluster uses, so the build does
+# not pull every cloud SDK CoreDNS's full plugin set needs).
 # Set GOSUMDB=off in the environment if the checksum database is unreachable; the committed
 # go.sum is what later builds verify against.
 set -euo pipefail
@@ -19,6 +23,9 @@ if ! command -v go >/dev/null 2>&1 && [ -x /usr/local/go/bin/go ]; then
 fi
 
 STAGING_VERSION="v0.${K8S_VERSION#v1.}"
+# CoreDNS: the release whose k8s.io/client-go has the same minor as the control plane.
+COREDNS_VERSION="${COREDNS_VERSION:-v1.12.4}"
+LOCAL_PATH_PROVISIONER_VERSION="${LOCAL_PATH_PROVISIONER_VERSION:-v0.0.30}"
 cd "$HERE"
 rm -f go.mod go.sum
 go mod init pgkube.invalid/controlplane-bins >/dev/null 2>&1
@@ -41,10 +48,13 @@ for m in $STAGING; do
 done
 
 go get "k8s.io/kubernetes@${K8S_VERSION}"
-for cmd in kube-apiserver kube-controller-manager kubectl; do
+for cmd in kube-apiserver kube-controller-manager kubectl kubelet kube-scheduler kube-proxy; do
   go get -tool "k8s.io/kubernetes/cmd/${cmd}@${K8S_VERSION}"
 done
 ETCD_VERSION="$(go list -m -f '{{.Version}}' go.etcd.io/etcd/server/v3)"
 go get -tool "go.etcd.io/etcd/server/v3@${ETCD_VERSION}"
+go get -tool "github.com/rancher/local-path-provisioner@${LOCAL_PATH_PROVISIONER_VERSION}"
+go get "github.com/coredns/coredns@${COREDNS_VERSION}"   # built from ./cmd/coredns
 go mod tidy
-echo "go.mod pinned to k8s.io/kubernetes ${K8S_VERSION}, staging ${STAGING_VERSION}, etcd ${ETCD_VERSION}"
+echo "go.mod pinned to k8s.io/kubernetes ${K8S_VERSION}, staging ${STAGING_VERSION}, etcd ${ETCD_VERSION}," \
+     "coredns ${COREDNS_VERSION}, local-path-provisioner ${LOCAL_PATH_PROVISIONER_VERSION}"
