@@ -88,8 +88,11 @@ class ConfigWatch:
             path = resource_path("acid.zalan.do/v1", "operatorconfigurations", self.location["namespace"])
         else:
             path = resource_path("v1", "configmaps", self.location["namespace"])
+        # poll_name: with only `get` on ConfigMaps (the Zalando ClusterRole in Endpoints mode) the
+        # configuration is read every 30 s instead of watched
         self.informer = Informer(self.http, path, "config", handler=self._event,
-                                 field_selector="metadata.name=" + self.location["name"])
+                                 field_selector="metadata.name=" + self.location["name"],
+                                 poll_name=self.location["name"])
         self.informer.start()
         return self
 

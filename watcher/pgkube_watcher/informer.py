@@ -9,6 +9,11 @@
   DELETED, so nothing is missed.
 - Any other error (connection refused while the API server restarts, reset streams, 5xx) is retried
   with exponential backoff (0.5 s doubling to ``max_backoff``) until ``stop()``.
+- ``403 Forbidden`` (the service account may not list or watch the kind, as with the Zalando
+  operator's own ClusterRole for Secrets, Services, PDBs, StatefulSet watches): logged once as a
+  warning, ``forbidden`` says why, the cache stays unsynced (so readers go to the API server) and
+  the informer tries again every ``forbidden_retry`` seconds (the RBAC may be fixed). An informer
+  of one named object (``poll_name``) reads it with GET instead, every ``poll_interval`` seconds.
 
 The handler is ``handler(event_type, obj, old)`` with ``event_type`` one of ``ADDED``, ``MODIFIED``,
 ``DELETED``; it runs on the informer's thread and must be quick (it only queues keys).
@@ -41,7 +46,8 @@ def _newer_or_same(new, old):
 
 class Informer:
     def __init__(self, http, path, name, handler=None, label_selector=None, field_selector=None,
-                 watch_timeout=300, max_backoff=30.0, page_size=500, on_restart=None):
+                 watch_timeout=300, max_backoff=30.0, page_size=500, on_restart=None, poll_name=None,
+                 poll_interval=30.0, forbidden_retry=600.0):
         self.http = http
         self.path = path
         self.name = name
@@ -61,6 +67,10 @@ class Informer:
         self._response = None
         self._thread = None
         self.last_error = None
+        self.forbidden = None
+        self.poll_name = poll_name
+        self.poll_interval = float(poll_interval)
+        self.forbidden_retry = float(forbidden_retry)
 
     # ------------------------------------------------------------- cache access
 
@@ -132,18 +142,57 @@ class Informer:
                 LOG.info("%s: resourceVersion %s expired (410 Gone); listing again", self.name, self.resource_version)
                 need_list = True
                 self._restarted()
+            except ApiError as exc:
+                if self._stop.is_set():
+                    break
+                if exc.status != 403:
+                    need_list, backoff = self._failed(exc, need_list, backoff)
+                    continue
+                self._forbidden(exc)
+                if self.poll_name:
+                    self._poll()
+                    return
+                need_list = True
+                self._stop.wait(self.forbidden_retry)
             except Exception as exc:  # pylint: disable=broad-except
                 if self._stop.is_set():
                     break
-                self.stats["errors"] += 1
-                self.last_error = "%s: %s" % (type(exc).__name__, exc)
-                if isinstance(exc, ApiError) and exc.status == 410:
-                    need_list = True
-                LOG.warning("%s: %s; retrying in %.1fs", self.name, self.last_error, backoff)
-                self._restarted()
-                self._stop.wait(backoff)
-                backoff = min(backoff * 2, self.max_backoff)
+                need_list, backoff = self._failed(exc, need_list, backoff)
         LOG.debug("%s: stopped", self.name)
+
+    def _failed(self, exc, need_list, backoff):
+        """Count, log and wait after an error; returns (need_list, next backoff)."""
+        self.stats["errors"] += 1
+        self.last_error = "%s: %s" % (type(exc).__name__, exc)
+        if isinstance(exc, ApiError) and exc.status == 410:
+            need_list = True
+        LOG.warning("%s: %s; retrying in %.1fs", self.name, self.last_error, backoff)
+        self._restarted()
+        self._stop.wait(backoff)
+        return need_list, min(backoff * 2, self.max_backoff)
+
+    def _forbidden(self, exc):
+        if self.forbidden is None:
+            LOG.warning("%s: not allowed to list and watch %s (%s); reads of this kind go to the API server",
+                        self.name, self.path, exc)
+        self.forbidden = str(exc)
+
+    def _poll(self):
+        """Follow the one object ``poll_name`` with GET requests (list/watch are forbidden)."""
+        path = self.path.rstrip("/") + "/" + self.poll_name
+        LOG.info("%s: reading %s every %.0fs instead", self.name, path, self.poll_interval)
+        while not self._stop.is_set():
+            try:
+                obj = self.http.request("GET", path)
+            except ApiError as exc:
+                obj = False if exc.status == 404 else None
+                if exc.status != 404:
+                    self.last_error = str(exc)
+            except Exception as exc:  # pylint: disable=broad-except
+                obj, self.last_error = None, "%s: %s" % (type(exc).__name__, exc)
+            if obj is not None:
+                self._replace({object_key(obj): obj} if obj else {})
+            self._stop.wait(self.poll_interval)
 
     def _restarted(self):
         if self.on_restart is not None:
@@ -180,11 +229,14 @@ class Informer:
             if not token:
                 break
         self.stats["lists"] += 1
-        fresh = dict((object_key(item), item) for item in items)
+        self.resource_version = (answer.get("metadata") or {}).get("resourceVersion")
+        self._replace(dict((object_key(item), item) for item in items))
+
+    def _replace(self, fresh):
+        """Make ``fresh`` the cache and deliver the differences; the cache is synced after."""
         with self._lock:
             old = self._store
             self._store = fresh
-        self.resource_version = (answer.get("metadata") or {}).get("resourceVersion")
         for key, obj in fresh.items():
             before = old.get(key)
             if before is None:

@@ -48,6 +48,7 @@ class LeaderElector:
         self._thread = None
         self.transitions = 0
         self.holder = None
+        self.disabled = False          # True when the Lease is forbidden (see _run_without_election)
 
     @property
     def path(self):
@@ -76,6 +77,12 @@ class LeaderElector:
         while not self._stop.is_set():
             try:
                 ok = self._try_acquire_or_renew()
+            except ApiError as exc:
+                if exc.status == 403 and self._last_renew is None:
+                    self._run_without_election(exc)
+                    return
+                LOG.warning("leader election: %s: %s", type(exc).__name__, exc)
+                ok = False
             except Exception as exc:  # pylint: disable=broad-except
                 LOG.warning("leader election: %s: %s", type(exc).__name__, exc)
                 ok = False
@@ -91,6 +98,16 @@ class LeaderElector:
                 self._leader.clear()
                 self._call(self.on_stopped_leading)
             self._stop.wait(self.retry_period)
+
+    def _run_without_election(self, exc):
+        """The ServiceAccount may not use Leases (e.g. the Zalando operator's own ClusterRole, which
+        grants none): reconcile as the only replica, as the Zalando operator does, and say so once."""
+        self.disabled = True
+        LOG.warning("leader election off: the service account may not use Lease %s/%s (%s); reconciling as the only "
+                    "replica (run one replica, or grant coordination.k8s.io leases get/create/update)",
+                    self.namespace, self.name, exc.status)
+        self._leader.set()
+        self._call(self.on_started_leading)
 
     @staticmethod
     def _call(callback):
@@ -158,6 +175,8 @@ class LeaderElector:
     def release(self):
         """Give the Lease up (clean shutdown) when we hold it."""
         self._stop.set()
+        if self.disabled:
+            return False
         if not self._leader.is_set():
             return False
         self._leader.clear()
