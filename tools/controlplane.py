@@ -2,9 +2,14 @@
 
 Runs etcd, kube-apiserver and kube-controller-manager (built by ``controlplane/build.sh``) as
 background processes on free loopback ports, with their own CA and an admin client certificate,
-and writes a kubeconfig.  No kubelet: pods never run.
+and writes a kubeconfig.  Started alone it has no kubelet and pods never run; with
+``--node-address`` the API server is prepared for nodes (``tools/localcluster`` adds them): it
+listens on every address and advertises that one (pods reach it through the ``kubernetes``
+Service), authorizes with ``Node,RBAC`` and the NodeRestriction admission plugin, and holds a
+client certificate for the kubelets' API (logs, exec).
 
     python tools/controlplane.py [--dir DIR] up [--bin-dir D] [--build] [--no-controller-manager]
+                                                [--node-address IP]
     python tools/controlplane.py [--dir DIR] status
     python tools/controlplane.py [--dir DIR] env          # shell exports: KUBECONFIG, PATH, ...
     python tools/controlplane.py [--dir DIR] restart-apiserver
@@ -42,17 +47,22 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_DIR = os.path.join(REPO, ".controlplane")
 BUILD_SH = os.path.join(REPO, "controlplane", "build.sh")
 CONTEXT = "pgkube"
+KUBELET_CLIENT_USER = "kube-apiserver-kubelet-client"
 
-# Controllers that need a kubelet / cloud / node IPAM are noise without nodes.
-DISABLED_CONTROLLERS = (
+# Controllers that need a cloud or node IPAM (each kubelet has its pod CIDR in its configuration).
+CLOUD_CONTROLLERS = (
     "node-ipam-controller",
-    "node-lifecycle-controller",
-    "taint-eviction-controller",
     "cloud-node-lifecycle-controller",
     "service-lb-controller",
     "node-route-controller",
+)
+# Controllers that only make sense with nodes: noise without them.
+NODE_CONTROLLERS = (
+    "node-lifecycle-controller",
+    "taint-eviction-controller",
     "persistentvolume-attach-detach-controller",
 )
+DISABLED_CONTROLLERS = CLOUD_CONTROLLERS + NODE_CONTROLLERS
 
 COMPONENTS = ("etcd", "kube-apiserver", "kube-controller-manager")
 
@@ -103,26 +113,29 @@ def _write(path, data, mode=0o600):
         handle.write(data)
 
 
-def generate_pki(pki_dir):
-    """CA, apiserver serving cert, admin client cert and the service-account key pair."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec, rsa
-    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+def _pem_key(key):
+    from cryptography.hazmat.primitives import serialization
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                             serialization.NoEncryption())
 
-    os.makedirs(pki_dir, mode=0o700, exist_ok=True)
+
+def _pem_cert(cert):
+    from cryptography.hazmat.primitives import serialization
+    return cert.public_bytes(serialization.Encoding.PEM)
+
+
+def _validity():
     now = datetime.datetime.now(datetime.timezone.utc)
-    not_before = now - datetime.timedelta(hours=1)
-    not_after = now + datetime.timedelta(days=365)
+    return now - datetime.timedelta(hours=1), now + datetime.timedelta(days=365)
 
-    def pem_key(key):
-        return key.private_bytes(serialization.Encoding.PEM,
-                                 serialization.PrivateFormat.PKCS8,
-                                 serialization.NoEncryption())
 
-    def pem_cert(cert):
-        return cert.public_bytes(serialization.Encoding.PEM)
+def _new_ca():
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
 
+    not_before, not_after = _validity()
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "pgkube-local-ca")])
     ca_ski = x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key())
@@ -142,56 +155,93 @@ def generate_pki(pki_dir):
                        critical=False)
         .sign(ca_key, hashes.SHA256())
     )
+    return ca_key, ca_cert
 
-    def leaf(common_name, organization, eku, sans=None):
-        key = ec.generate_private_key(ec.SECP256R1())
-        attrs = [x509.NameAttribute(NameOID.COMMON_NAME, common_name)]
-        if organization:
-            attrs.insert(0, x509.NameAttribute(NameOID.ORGANIZATION_NAME, organization))
-        builder = (
-            x509.CertificateBuilder()
-            .subject_name(x509.Name(attrs)).issuer_name(ca_name)
-            .public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(not_before).not_valid_after(not_after)
-            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=False,
-                                         key_encipherment=True, data_encipherment=False,
-                                         key_agreement=False, key_cert_sign=False,
-                                         crl_sign=False, encipher_only=False,
-                                         decipher_only=False), critical=True)
-            .add_extension(x509.ExtendedKeyUsage([eku]), critical=False)
-            .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()),
-                           critical=False)
-            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ca_ski),
-                           critical=False)
-        )
-        if sans:
-            builder = builder.add_extension(x509.SubjectAlternativeName(sans), critical=False)
-        return key, builder.sign(ca_key, hashes.SHA256())
 
-    server_key, server_cert = leaf(
-        "kube-apiserver", None, ExtendedKeyUsageOID.SERVER_AUTH,
-        [x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost"),
-         x509.DNSName("kubernetes"), x509.DNSName("kubernetes.default"),
-         x509.DNSName("kubernetes.default.svc"), x509.IPAddress(ipaddress.ip_address("10.0.0.1"))])
-    admin_key, admin_cert = leaf("admin", "system:masters", ExtendedKeyUsageOID.CLIENT_AUTH)
+def issue_certificate(pki_dir, name, common_name, organization=None, server=False, sans=()):
+    """Write ``<name>.crt`` and ``<name>.key`` in ``pki_dir``, signed by its ``ca.crt``/``ca.key``.
+
+    ``server`` selects the serverAuth usage (else clientAuth); ``sans`` are IP addresses and DNS
+    names (strings). A client certificate's CN is the user name, its O the group, as the API
+    server's x509 authenticator reads them.
+    """
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+    with open(os.path.join(pki_dir, "ca.key"), "rb") as handle:
+        ca_key = serialization.load_pem_private_key(handle.read(), password=None)
+    with open(os.path.join(pki_dir, "ca.crt"), "rb") as handle:
+        ca_cert = x509.load_pem_x509_certificate(handle.read())
+    not_before, not_after = _validity()
+    key = ec.generate_private_key(ec.SECP256R1())
+    attrs = [x509.NameAttribute(NameOID.COMMON_NAME, common_name)]
+    if organization:
+        attrs.insert(0, x509.NameAttribute(NameOID.ORGANIZATION_NAME, organization))
+    ca_ski = x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key())
+    eku = ExtendedKeyUsageOID.SERVER_AUTH if server else ExtendedKeyUsageOID.CLIENT_AUTH
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name(attrs)).issuer_name(ca_cert.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(not_before).not_valid_after(not_after)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=False,
+                                     key_encipherment=True, data_encipherment=False,
+                                     key_agreement=False, key_cert_sign=False,
+                                     crl_sign=False, encipher_only=False,
+                                     decipher_only=False), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([eku]), critical=False)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()),
+                       critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ca_ski),
+                       critical=False)
+    )
+    names = []
+    for san in sans:
+        try:
+            names.append(x509.IPAddress(ipaddress.ip_address(san)))
+        except ValueError:
+            names.append(x509.DNSName(san))
+    if names:
+        builder = builder.add_extension(x509.SubjectAlternativeName(names), critical=False)
+    cert = builder.sign(ca_key, hashes.SHA256())
+    _write(os.path.join(pki_dir, name + ".key"), _pem_key(key))
+    _write(os.path.join(pki_dir, name + ".crt"), _pem_cert(cert), 0o644)
+
+
+def generate_pki(pki_dir, node_address=None):
+    """CA, apiserver serving cert, admin client cert and the service-account key pair.
+
+    With ``node_address`` the serving certificate also names that address, and the API server's
+    client certificate for the kubelets (``apiserver-kubelet-client``) is written too.
+    """
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    os.makedirs(pki_dir, mode=0o700, exist_ok=True)
+    ca_key, ca_cert = _new_ca()
+    _write(os.path.join(pki_dir, "ca.key"), _pem_key(ca_key))
+    _write(os.path.join(pki_dir, "ca.crt"), _pem_cert(ca_cert), 0o644)
+    issue_certificate(pki_dir, "apiserver", "kube-apiserver", server=True, sans=(
+        "127.0.0.1", "localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc",
+        "kubernetes.default.svc.cluster.local", "10.0.0.1") + ((node_address,) if node_address else ()))
+    issue_certificate(pki_dir, "admin", "admin", "system:masters")
+    if node_address:
+        # RBAC grants it the kubelet API (ClusterRole system:kubelet-api-admin) when nodes join.
+        issue_certificate(pki_dir, "apiserver-kubelet-client", KUBELET_CLIENT_USER)
 
     sa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     sa_pub = sa_key.public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-
-    _write(os.path.join(pki_dir, "ca.key"), pem_key(ca_key))
-    _write(os.path.join(pki_dir, "ca.crt"), pem_cert(ca_cert), 0o644)
-    _write(os.path.join(pki_dir, "apiserver.key"), pem_key(server_key))
-    _write(os.path.join(pki_dir, "apiserver.crt"), pem_cert(server_cert), 0o644)
-    _write(os.path.join(pki_dir, "admin.key"), pem_key(admin_key))
-    _write(os.path.join(pki_dir, "admin.crt"), pem_cert(admin_cert), 0o644)
-    _write(os.path.join(pki_dir, "sa.key"), pem_key(sa_key))
+    _write(os.path.join(pki_dir, "sa.key"), _pem_key(sa_key))
     _write(os.path.join(pki_dir, "sa.pub"), sa_pub, 0o644)
 
 
-def write_kubeconfig(path, server, pki_dir):
+def write_kubeconfig(path, server, pki_dir, user="admin"):
+    """A kubeconfig for the client certificate ``<user>.crt``/``.key`` of ``pki_dir``."""
     def b64(name):
         with open(os.path.join(pki_dir, name), "rb") as handle:
             return base64.b64encode(handle.read()).decode("ascii")
@@ -202,10 +252,10 @@ def write_kubeconfig(path, server, pki_dir):
         "kind": "Config",
         "clusters": [{"name": CONTEXT, "cluster": {
             "server": server, "certificate-authority-data": b64("ca.crt")}}],
-        "users": [{"name": "admin", "user": {
-            "client-certificate-data": b64("admin.crt"), "client-key-data": b64("admin.key")}}],
+        "users": [{"name": user, "user": {
+            "client-certificate-data": b64(user + ".crt"), "client-key-data": b64(user + ".key")}}],
         "contexts": [{"name": CONTEXT, "context": {
-            "cluster": CONTEXT, "user": "admin", "namespace": "default"}}],
+            "cluster": CONTEXT, "user": user, "namespace": "default"}}],
         "current-context": CONTEXT,
         "preferences": {},
     }
@@ -390,20 +440,31 @@ class ControlPlane(object):
             "--log-level=warn",
         ]
 
-    def _apiserver_argv(self, bin_dir, ports, with_kcm):
+    def _apiserver_argv(self, bin_dir, ports, with_kcm, node_address=None):
         pki = self.pki
+        if node_address:
+            # Pods reach the API server through the `kubernetes` Service, whose Endpoints the
+            # lease reconciler writes with the advertised address (a loopback address is refused).
+            network = ["--bind-address=0.0.0.0", "--advertise-address=%s" % node_address,
+                       "--endpoint-reconciler-type=lease"]
+            authorization = ["--authorization-mode=Node,RBAC", "--enable-admission-plugins=NodeRestriction",
+                             "--kubelet-client-certificate=%s" % os.path.join(pki, "apiserver-kubelet-client.crt"),
+                             "--kubelet-client-key=%s" % os.path.join(pki, "apiserver-kubelet-client.key"),
+                             "--kubelet-certificate-authority=%s" % os.path.join(pki, "ca.crt"),
+                             "--kubelet-preferred-address-types=InternalIP,Hostname"]
+        else:
+            network = ["--bind-address=127.0.0.1", "--advertise-address=127.0.0.1", "--endpoint-reconciler-type=none"]
+            authorization = ["--authorization-mode=RBAC"]
         argv = [
             os.path.join(bin_dir, "kube-apiserver"),
             "--etcd-servers=http://127.0.0.1:%d" % ports["etcd_client"],
-            "--bind-address=127.0.0.1",
             "--secure-port=%d" % ports["apiserver"],
-            "--advertise-address=127.0.0.1",
-            "--endpoint-reconciler-type=none",
+        ] + network + [
             "--cert-dir=%s" % pki,
             "--tls-cert-file=%s" % os.path.join(pki, "apiserver.crt"),
             "--tls-private-key-file=%s" % os.path.join(pki, "apiserver.key"),
             "--client-ca-file=%s" % os.path.join(pki, "ca.crt"),
-            "--authorization-mode=RBAC",
+        ] + authorization + [
             "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
             "--service-account-key-file=%s" % os.path.join(pki, "sa.pub"),
             "--service-account-signing-key-file=%s" % os.path.join(pki, "sa.key"),
@@ -417,7 +478,7 @@ class ControlPlane(object):
             argv.append("--disable-admission-plugins=ServiceAccount")
         return argv
 
-    def _kcm_argv(self, bin_dir, ports):
+    def _kcm_argv(self, bin_dir, ports, node_address=None):
         return [
             os.path.join(bin_dir, "kube-controller-manager"),
             "--kubeconfig=%s" % self.kubeconfig,
@@ -433,12 +494,13 @@ class ControlPlane(object):
             "--service-account-private-key-file=%s" % os.path.join(self.pki, "sa.key"),
             "--root-ca-file=%s" % os.path.join(self.pki, "ca.crt"),
             "--use-service-account-credentials=false",
-            "--controllers=*,%s" % ",".join("-" + c for c in DISABLED_CONTROLLERS),
+            "--controllers=*,%s" % ",".join(
+                "-" + c for c in (CLOUD_CONTROLLERS if node_address else DISABLED_CONTROLLERS)),
             "--profiling=false",
         ]
 
     # ---- commands
-    def up(self, bin_dir=None, build=False, controller_manager=True, timeout=180.0):
+    def up(self, bin_dir=None, build=False, controller_manager=True, timeout=180.0, node_address=None):
         state = self.load()
         if state and self.status(state)["running"]:
             raise ControlPlaneError("a control plane already runs from %s (use `down` first)"
@@ -451,13 +513,13 @@ class ControlPlane(object):
 
         os.makedirs(self.logs, exist_ok=True)
         os.makedirs(os.path.join(self.dir, "etcd-data"), mode=0o700, exist_ok=True)
-        generate_pki(self.pki)
+        generate_pki(self.pki, node_address)
         ports = {"etcd_client": free_port(), "etcd_peer": free_port(),
                  "apiserver": free_port(), "controller_manager": free_port()}
         server = "https://127.0.0.1:%d" % ports["apiserver"]
         write_kubeconfig(self.kubeconfig, server, self.pki)
         state = {"dir": self.dir, "bin_dir": bin_dir, "server": server, "ports": ports,
-                 "kubeconfig": self.kubeconfig, "components": {}}
+                 "kubeconfig": self.kubeconfig, "components": {}, "node_address": node_address}
         self.save(state)
 
         try:
@@ -467,7 +529,7 @@ class ControlPlane(object):
             self.save(state)
             self._wait(state, "etcd", lambda: _tcp_open(ports["etcd_client"]), "etcd", 60)
 
-            argv = self._apiserver_argv(bin_dir, ports, with_kcm)
+            argv = self._apiserver_argv(bin_dir, ports, with_kcm, node_address)
             state["components"]["kube-apiserver"] = {
                 "argv": argv, "pid": spawn(argv, self.log_path("kube-apiserver"))}
             self.save(state)
@@ -475,7 +537,7 @@ class ControlPlane(object):
                        "kube-apiserver /readyz", timeout)
 
             if with_kcm:
-                argv = self._kcm_argv(bin_dir, ports)
+                argv = self._kcm_argv(bin_dir, ports, node_address)
                 state["components"]["kube-controller-manager"] = {
                     "argv": argv, "pid": spawn(argv, self.log_path("kube-controller-manager"))}
                 self.save(state)
@@ -571,6 +633,7 @@ def main(argv=None):
                       help="run controlplane/build.sh (build if not cached) instead of only "
                            "using an existing build")
     p_up.add_argument("--no-controller-manager", action="store_true")
+    p_up.add_argument("--node-address", help="prepare the API server for nodes, advertised on this address")
     p_up.add_argument("--timeout", type=float, default=180.0)
     sub.add_parser("down", help="stop everything and remove the state directory")
     sub.add_parser("status", help="print the state as JSON; exit 1 if not running")
@@ -584,7 +647,7 @@ def main(argv=None):
         if args.command == "up":
             state = cp.up(bin_dir=args.bin_dir, build=args.build,
                           controller_manager=not args.no_controller_manager,
-                          timeout=args.timeout)
+                          timeout=args.timeout, node_address=args.node_address)
             print("control plane up: %s" % state["server"], file=sys.stderr)
             print("  kubeconfig: %s" % state["kubeconfig"], file=sys.stderr)
             print("  logs:       %s" % cp.logs, file=sys.stderr)
