@@ -121,7 +121,7 @@ def build(ctx, rootfs):
 # example manifest, psql as root over the socket and a password login over TLS.
 DB_CHECK = r"""
 set -eu
-export SCOPE=verify HOSTNAME=verify-0 POD_IP=127.0.0.1 PGPASSWORD_SUPERUSER=verify-password-1 PGPASSWORD_STANDBY=verify-password-2
+export SCOPE=verify HOSTNAME=verify-0 POD_IP=10.1.2.3 PGPASSWORD_SUPERUSER=verify-password-1 PGPASSWORD_STANDBY=verify-password-2
 export HUMAN_ROLE=zalandos KUBERNETES_USE_CONFIGMAPS=true DCS_ENABLE_KUBERNETES_API=true KUBERNETES_SERVICE_HOST=127.0.0.1
 /bin/sh /launch.sh prepare
 patroni --validate-config /run/spilo/postgres.yml
@@ -147,7 +147,7 @@ as_pg pg_ctl -D "$D" -w -s stop
 
 NON_ROOT_CHECK = r"""
 set -eu
-export SCOPE=verify HOSTNAME=verify-0 POD_IP=127.0.0.1 PGPASSWORD_SUPERUSER=verify-password-1 KUBERNETES_SERVICE_HOST=127.0.0.1
+export SCOPE=verify HOSTNAME=verify-0 POD_IP=10.1.2.3 PGPASSWORD_SUPERUSER=verify-password-1 KUBERNETES_SERVICE_HOST=127.0.0.1
 /bin/sh /launch.sh prepare
 ls -ln /run/certs/server.key | awk '{print "key owner: " $3 ":" $4}'
 patroni --validate-config /run/spilo/postgres.yml
@@ -176,14 +176,14 @@ def check(ctx, bundle, state):
     if "secret-value" in result.output:
         raise AssertionError("launch.sh print-config printed a secret:\n" + result.output)
 
-    result = runc.run(bundle, state, ["/bin/sh", "-c", DB_CHECK], env, read_only=False, timeout=240)
-    for expected in ("roles: admin,cron_admin,robot_zmon,zalandos", "admin: truefalse", "cron_admin granted: t",
-                     "extensions: pg_partman,pgcrypto,plpgsql", "locale: en_US.UTF-8", "tls: t",
-                     "generated a self-signed certificate"):
-        ctx.expect(result, "database round trip", 0, expected)
-    if "verify-password" in result.output:
-        raise AssertionError("the entrypoint printed a password:\n" + result.output)
-
     result = runc.run(bundle, state, ["/bin/sh", "-c", NON_ROOT_CHECK], env, uid=POSTGRES_UID, gid=POSTGRES_GID, read_only=False)
     ctx.expect(result, "prepare as uid 101", 0, "non-root-ok")
     ctx.expect(result, "prepare as uid 101", 0, "key owner: %d:%d" % (POSTGRES_UID, POSTGRES_GID))
+    ctx.expect(result, "prepare as uid 101", 0, "generated a self-signed certificate")
+
+    result = runc.run(bundle, state, ["/bin/sh", "-c", DB_CHECK], env, read_only=False, timeout=240)
+    for expected in ("roles: admin,cron_admin,robot_zmon,zalandos", "admin: truefalse", "cron_admin granted: t",
+                     "extensions: pg_partman,pgcrypto,plpgsql", "locale: en_US.UTF-8", "tls: t"):
+        ctx.expect(result, "database round trip", 0, expected)
+    if "verify-password" in result.output:
+        raise AssertionError("the entrypoint printed a password:\n" + result.output)

@@ -327,7 +327,7 @@ def generated_config(env, facts, messages, tls=None):
         "scope": get(env, "SCOPE", "dummy"),
         "name": get(env, "HOSTNAME", facts.hostname),
         "restapi": {
-            "listen": ":%d" % apiport,
+            "listen": address("::" if ":" in pod_ip else "0.0.0.0", apiport),
             "connect_address": get(env, "RESTAPI_CONNECT_ADDRESS", address(pod_ip, apiport)),
         },
         "bootstrap": {
