@@ -128,9 +128,10 @@ class _Context:
         self.recorder.event(self.cr, event_type, reason, message)
         self.result.events.append(self.recorder.recorded[-1])
 
-    def write_status(self, cluster_status, message=None, reason=None, observed=True, extra_conditions=None):
+    def write_status(self, cluster_status, message=None, reason=None, observed=True, extra_conditions=None, waiting_for=None):
         """Write the status when it differs from the stored one; returns True when written."""
-        new = st.build_status(self.current_status, cluster_status, self.generation, message, reason, observed, extra_conditions)
+        new = st.build_status(self.current_status, cluster_status, self.generation, message, reason, observed, extra_conditions,
+                              waiting_for)
         patch = st.status_patch(self.current_status, new)
         self.result.status = cluster_status
         if patch is None:
@@ -298,6 +299,18 @@ def _emit_pods_events(ctx, pods_ready):
         ctx.event("Warning", "PodsNotReady", "Pods are not ready: %s" % pods_ready.get("message"))
 
 
+def _emit_master_events(ctx, master):
+    """Normal ``Failover`` when Patroni's master moved to another pod since the last reconcile;
+    Warning ``NoMaster`` when the cluster had a master and has none now (on upstream's CRD, whose
+    status keeps no conditions, there is no memory of the previous master and so no Event)."""
+    before = st.condition_of(ctx.current_status, st.MASTER)
+    old_pod, new_pod = st.master_pod(before), st.master_pod(master)
+    if old_pod and new_pod and old_pod != new_pod:
+        ctx.event("Normal", "Failover", "The master moved from %s to %s (a Patroni failover or switchover)" % (old_pod, new_pod))
+    elif old_pod and master.get("reason") == "NoMaster":
+        ctx.event("Warning", "NoMaster", "No pod is the master (it was %s): waiting for Patroni to elect one" % old_pod)
+
+
 def _roles_changed(outcome):
     if outcome is None:
         return False
@@ -384,8 +397,10 @@ def _reconcile(ctx, sync_roles):
     result.notes = sync.notes
     result.changed = result.changed or sync.changed
     _emit_sync_events(ctx, sync, phase)
-    conditions = [st.pods_condition(sync.pods, sync.instances, ctx.generation)]
+    conditions = [st.pods_condition(sync.pods, sync.instances, ctx.generation),
+                  st.master_condition(sync.pods, ctx.cfg.pod_role_label, sync.instances, ctx.generation)]
     _emit_pods_events(ctx, conditions[0])
+    _emit_master_events(ctx, conditions[1])
     message = None
     if sync.rolling_update_pods:
         message = "Last reconciliation succeeded; pods waiting for a rolling update: %s" % ", ".join(sync.rolling_update_pods)
@@ -400,8 +415,8 @@ def _reconcile(ctx, sync_roles):
                 result.error = st.safe_message(exc)
                 result.exception = exc
                 ctx.event("Warning", "Sync", "Could not sync roles and databases: %s" % result.error)
-                ctx.write_status(st.RUNNING, "Roles and databases not in sync: %s" % result.error, "RolesSyncFailed",
-                                 extra_conditions=conditions + roles)
+                _write_settled_status(ctx, "Roles and databases not in sync: %s" % result.error, "RolesSyncFailed",
+                                      conditions + roles)
                 return
             _fail(ctx, phase, exc, "RolesSyncFailed", extra_conditions=conditions + roles)
             return
@@ -409,7 +424,18 @@ def _reconcile(ctx, sync_roles):
         result.changed = result.changed or _roles_changed(outcome)
         _emit_roles_events(ctx, outcome, phase)
         conditions.append(st.roles_condition(outcome, ctx.generation))
-    ctx.write_status(st.RUNNING, message, extra_conditions=conditions)
+    _write_settled_status(ctx, message, None, conditions)
+
+
+def _write_settled_status(ctx, message, reason, conditions):
+    """``Running`` when the wanted pods are ready with a master, else ``Creating``/``Updating``
+    (st.settled_status); ``conditions`` starts with PodsReady and Master."""
+    pods_ready, master = conditions[0], conditions[1]
+    cluster_status = st.settled_status(ctx.current_status, pods_ready, master)
+    waiting = None
+    if cluster_status != st.RUNNING:
+        waiting = pods_ready.get("message") if pods_ready.get("status") != "True" else master.get("message")
+    ctx.write_status(cluster_status, message, reason, extra_conditions=conditions, waiting_for=waiting)
 
 
 def reconcile_cluster(api, cr, cfg, recorder=None, sync_roles=None):

@@ -7,11 +7,15 @@
 ``status.observedGeneration`` (the generation the status describes) and these conditions:
 
 - ``Ready``: ``True`` when ``PostgresClusterStatus`` is ``Running``, i.e. every Kubernetes
-  object of the cluster matches the manifest; ``False`` otherwise, with the status as reason.
+  object of the cluster matches the manifest and the wanted pods are ready; ``False`` otherwise,
+  with the status as reason (``PodsNotReady`` while a reconcile succeeded and pods are not ready:
+  the status is then ``Creating`` or ``Updating``, see ``settled_status``).
 - ``Reconciled``: ``True`` when the last reconcile finished without error, ``False`` when it
   failed (reason ``InvalidManifest``, ``InvalidConfiguration`` or ``<Phase>Failed``, the error
   as message), ``Unknown`` while a reconcile is in progress.
 - ``PodsReady``: how many of the wanted pods are ready (``pods_condition``).
+- ``Master``: the pod Patroni labelled master (``master_condition``); a change of that pod is a
+  failover or switchover, which the reconcile reports with an Event.
 - ``RolesSynced`` (only when the reconcile runs a role step): ``True`` when the roles and databases
   of the manifest were synced in PostgreSQL, ``Unknown`` while the step is skipped (reason
   ``WaitingForMaster``, ``Standby``, ``NoInstances``, ``DatabaseAccessDisabled``), ``False`` when
@@ -53,6 +57,7 @@ READY = "Ready"
 RECONCILED = "Reconciled"
 PODS_READY = "PodsReady"
 ROLES_SYNCED = "RolesSynced"
+MASTER = "Master"
 OUR_CONDITIONS = (READY, RECONCILED)
 
 MAX_MESSAGE = 1000
@@ -139,9 +144,26 @@ def merge_conditions(current, wanted):
     return result
 
 
-def _conditions_for(cluster_status, generation, message, reason=None):
-    """Ready and Reconciled for a cluster status."""
-    if cluster_status == RUNNING:
+def settled_status(current, pods_ready, master=None):
+    """The status after a reconcile that succeeded, from its ``PodsReady`` and ``Master`` conditions.
+
+    ``Running`` only when the wanted pods are ready and one of them is the master. Until then
+    ``Creating`` for a cluster that has not run yet (upstream stays ``Creating`` until its pods are
+    up) and ``Updating`` for one that ran (pods recreated, a failover in progress).
+    """
+    if (pods_ready or {}).get("status") == "True" and (master is None or master.get("status") == "True"):
+        return RUNNING
+    previous = (current or {}).get("PostgresClusterStatus") if isinstance(current, dict) else None
+    return UPDATING if previous in (RUNNING, UPDATING, UPDATE_FAILED, SYNC_FAILED) else CREATING
+
+
+def _conditions_for(cluster_status, generation, message, reason=None, waiting_for=None):
+    """Ready and Reconciled for a cluster status (``waiting_for``: the objects are in sync and
+    the status waits for pods, described by this text)."""
+    if waiting_for and cluster_status in (CREATING, UPDATING):
+        ready = ("False", "PodsNotReady", "Waiting for pods: %s" % waiting_for)
+        reconciled = ("True", reason or "Synced", message or "Last reconciliation succeeded")
+    elif cluster_status == RUNNING:
         ready = ("True", RUNNING, "All Kubernetes objects of the cluster match the manifest")
         reconciled = ("True", reason or "Synced", message or "Last reconciliation succeeded")
     elif cluster_status in (CREATING, UPDATING):
@@ -184,6 +206,33 @@ def pods_condition(pods, instances, generation=None):
     return condition(PODS_READY, "False", "PodsNotReady", message, generation)
 
 
+def master_condition(pods, role_label, instances, generation=None):
+    """``Master``: which pod Patroni labelled master (``role_label`` = ``master``).
+
+    ``True`` / ``Elected`` naming the pod when exactly one live pod is the master; ``False`` /
+    ``NoMaster`` when pods are wanted and none is (a failover in progress, Patroni not up yet),
+    or ``MultipleMasters`` naming them; ``True`` / ``NoPodsWanted`` with ``numberOfInstances`` 0.
+    The message names pods only, so it changes exactly when the master changes.
+    """
+    if int(instances or 0) == 0:
+        return condition(MASTER, "True", "NoPodsWanted", "numberOfInstances is 0", generation)
+    live = [p for p in pods or [] if not (p.get("metadata") or {}).get("deletionTimestamp")]
+    masters = sorted(p["metadata"]["name"] for p in live
+                     if ((p.get("metadata") or {}).get("labels") or {}).get(role_label) == "master")
+    if len(masters) == 1:
+        return condition(MASTER, "True", "Elected", "%s is the master" % masters[0], generation)
+    if masters:
+        return condition(MASTER, "False", "MultipleMasters", "pods labelled master: %s" % ", ".join(masters), generation)
+    return condition(MASTER, "False", "NoMaster", "no pod is labelled master", generation)
+
+
+def master_pod(cond):
+    """The pod a ``Master`` condition names as the master, or None."""
+    if not cond or cond.get("reason") != "Elected":
+        return None
+    return (cond.get("message") or "").split(" ", 1)[0] or None
+
+
 def roles_condition(outcome, generation=None, error=None):
     """``RolesSynced`` from the outcome of the role step (reconcile's ``sync_roles``).
 
@@ -201,13 +250,15 @@ def roles_condition(outcome, generation=None, error=None):
     return condition(ROLES_SYNCED, "True", "Synced", "Roles and databases are in sync", generation)
 
 
-def build_status(current, cluster_status, generation=None, message=None, reason=None, observed=True, extra_conditions=None):
+def build_status(current, cluster_status, generation=None, message=None, reason=None, observed=True, extra_conditions=None,
+                 waiting_for=None):
     """The new ``status`` dict.
 
     ``current`` is the resource's current ``status`` (or None); ``cluster_status`` one of
     ``STATUS_VALUES``; ``generation`` the ``metadata.generation`` reconciled; ``message`` and
     ``reason`` describe the Reconciled condition (the message is made safe); ``observed`` False
-    keeps the current ``observedGeneration`` (a status written before the work is done).
+    keeps the current ``observedGeneration`` (a status written before the work is done);
+    ``waiting_for``: the reconcile succeeded and the status waits for pods (``settled_status``).
     """
     current = current if isinstance(current, dict) else {}
     status = copy.deepcopy(current)
@@ -215,7 +266,7 @@ def build_status(current, cluster_status, generation=None, message=None, reason=
     if observed and generation is not None:
         status["observedGeneration"] = int(generation)
     cond_generation = generation if observed else current.get("observedGeneration")
-    wanted = _conditions_for(cluster_status, cond_generation, message, reason) + list(extra_conditions or [])
+    wanted = _conditions_for(cluster_status, cond_generation, message, reason, waiting_for) + list(extra_conditions or [])
     status["conditions"] = merge_conditions(current.get("conditions"), wanted)
     return status
 
@@ -247,7 +298,7 @@ def condition_of(status, ctype):
 __all__ = [
     "CREATING", "UPDATING", "RUNNING", "CREATE_FAILED", "UPDATE_FAILED", "SYNC_FAILED", "INVALID", "UNKNOWN", "STATUS_VALUES",
     "PHASE_CREATE", "PHASE_UPDATE", "PHASE_SYNC", "FAILED_STATUS", "IN_PROGRESS_STATUS", "READY", "RECONCILED", "PODS_READY", "pods_condition", "pod_ready",
-    "ROLES_SYNCED", "roles_condition",
-    "now_rfc3339", "safe_message", "phase_for", "condition", "merge_conditions", "build_status", "status_changed", "status_patch",
+    "ROLES_SYNCED", "roles_condition", "MASTER", "master_condition", "master_pod",
+    "now_rfc3339", "safe_message", "phase_for", "settled_status", "condition", "merge_conditions", "build_status", "status_changed", "status_patch",
     "condition_of",
 ]

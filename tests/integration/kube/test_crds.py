@@ -133,6 +133,7 @@ def test_crd_names_and_columns(api_client, crds):
         ("CPU-Request", ".spec.resources.requests.cpu"),
         ("Memory-Request", ".spec.resources.requests.memory"),
         ("Age", ".metadata.creationTimestamp"), ("Status", ".status.PostgresClusterStatus"),
+        ("Ready", '.status.conditions[?(@.type=="PodsReady")].message'),
     ]
     oc = ext.read_custom_resource_definition("operatorconfigurations.acid.zalan.do")
     assert oc.spec.names.kind == "OperatorConfiguration"

@@ -1,7 +1,9 @@
 """reconcile_cluster (the watcher's native engine) against the real kube-apiserver.
 
-Create -> Running with observedGeneration, conditions and Events; a second reconcile makes no
-write; a spec change goes through Updating; an invalid manifest gets status Invalid and a Warning
+Create with observedGeneration, conditions and Events (``Creating`` with ``Reconciled=True``: this
+tier has no kubelet, so no pod is ever ready and the status never reaches ``Running``, which needs
+the wanted pods ready; the end-to-end tier sees it); a second reconcile makes no write; a spec
+change goes through Updating; an invalid manifest gets status Invalid and a Warning
 Event without an exception; finalizer add / remove and delete (with delete protection).
 """
 
@@ -35,15 +37,16 @@ def test_create_then_no_op_then_update(kubeconfig, api_client, namespace, crds):
 
     result, api = reconcile(kubeconfig, api_client, namespace, cfg)
     assert result.error is None, result.error
-    assert (result.status, result.phase, result.changed, result.requeue) == ("Running", "Create", True, False)
+    assert (result.status, result.phase, result.changed, result.requeue) == ("Creating", "Create", True, False)
     assert ("StatefulSet", NAME, "create") in [(a["kind"], a["name"], a["action"]) for a in result.actions]
     cr = read_cr(api_client, namespace)
     status = cr["status"]
-    assert status["PostgresClusterStatus"] == "Running"
+    assert status["PostgresClusterStatus"] == "Creating"
     assert status["observedGeneration"] == cr["metadata"]["generation"]
     ready = condition(status, "Ready")
-    assert (ready["status"], ready["reason"]) == ("True", "Running")
+    assert (ready["status"], ready["reason"], ready["message"]) == ("False", "PodsNotReady", "Waiting for pods: 0 of 2 pods ready")
     assert condition(status, "Reconciled")["status"] == "True"
+    assert (condition(status, "Master")["status"], condition(status, "Master")["reason"]) == ("False", "NoMaster")
     k8s.AppsV1Api(api_client).read_namespaced_stateful_set(NAME, namespace)
     reasons = sorted(set((e.type, e.reason) for e in events_for(api_client, namespace)))
     assert ("Normal", "Create") in reasons and ("Normal", "StatefulSet") in reasons
@@ -56,7 +59,7 @@ def test_create_then_no_op_then_update(kubeconfig, api_client, namespace, crds):
     cr_version = read_cr(api_client, namespace)["metadata"]["resourceVersion"]
     second, api = reconcile(kubeconfig, api_client, namespace, cfg)
     assert second.error is None
-    assert (second.status, second.phase, second.changed, second.actions) == ("Running", "Sync", False, [])
+    assert (second.status, second.phase, second.changed, second.actions) == ("Creating", "Sync", False, [])
     assert api.requests["write"] == 0
     assert second.events == []
     assert resource_versions(api_client, namespace) == before
@@ -65,7 +68,7 @@ def test_create_then_no_op_then_update(kubeconfig, api_client, namespace, crds):
     patch_cr(api_client, namespace, NAME, {"spec": {"numberOfInstances": 3}})
     third, api = reconcile(kubeconfig, api_client, namespace, cfg)
     assert third.error is None
-    assert third.phase == "Update" and third.status == "Running"
+    assert third.phase == "Update" and third.status == "Updating"
     assert [(a["kind"], a["action"]) for a in third.actions] == [("StatefulSet", "patch")]
     cr = read_cr(api_client, namespace)
     assert cr["status"]["observedGeneration"] == cr["metadata"]["generation"] == 2
@@ -97,7 +100,8 @@ def test_invalid_manifest_gets_status_invalid_and_warning(kubeconfig, api_client
     # fixing the manifest creates the cluster
     patch_cr(api_client, namespace, NAME, {"spec": {"users": {"Bad-User!": None, "foo_user": []}}})
     fixed, api = reconcile(kubeconfig, api_client, namespace, cfg)
-    assert fixed.error is None and fixed.status == "Running"
+    assert fixed.error is None and fixed.status == "Creating"
+    assert condition(read_cr(api_client, namespace)["status"], "Reconciled")["status"] == "True"
 
 
 def test_api_failure_gives_create_failed_and_requeue(kubeconfig, api_client, namespace, crds):
@@ -123,15 +127,16 @@ def test_sync_roles_is_called_and_its_failure_reported(kubeconfig, api_client, n
     create_cr(api_client, load_minimal(namespace))
     seen = []
     result, api = reconcile(kubeconfig, api_client, namespace, cfg, sync_roles=lambda cr, c: seen.append(cr["metadata"]["name"]) or {"changed": False})
-    assert seen == [NAME] and result.status == "Running"
+    assert seen == [NAME] and result.status == "Creating"
 
     def broken(cr, c):
         raise RuntimeError("could not connect: password=hunter2")
     result, api = reconcile(kubeconfig, api_client, namespace, cfg, sync_roles=broken)
     assert result.requeue is True and "hunter2" not in result.error
     status = read_cr(api_client, namespace)["status"]
-    # a sync keeps Running (upstream: role errors in a sync are not fatal) but says so
-    assert status["PostgresClusterStatus"] == "Running"
+    # a sync keeps its status (upstream: role errors in a sync are not fatal; Creating here, no pod
+    # is ready on this tier) but says so
+    assert status["PostgresClusterStatus"] == "Creating"
     assert condition(status, "Reconciled")["reason"] == "RolesSyncFailed"
     assert "hunter2" not in str(status)
     assert all("hunter2" not in (e.message or "") for e in events_for(api_client, namespace))

@@ -1,6 +1,6 @@
 """The role step of the reconcile against the real kube-apiserver and a real PostgreSQL 15.
 
-A cluster is reconciled while no pod is a ready master (Running, RolesSynced Unknown /
+A cluster is reconciled while no pod is a ready master (Creating, RolesSynced Unknown /
 WaitingForMaster, no SQL). Then pod-0 is made to look like a ready master whose podIP is the test
 server's loopback address (the server listens on 127.0.0.N, the port comes from the documented
 override): a reconcile before the server knows the superuser password fails the role step only
@@ -84,7 +84,7 @@ def test_roles_and_databases_synced_once_a_master_is_ready(kubeconfig, api_clien
     # 1. no ready master: the objects are created, the role step waits without failing
     first, _api = reconcile(kubeconfig, api_client, namespace, cfg, pg_loop.port)
     assert first.error is None, first.error
-    assert (first.status, first.phase, first.requeue) == ("Running", "Create", False)
+    assert (first.status, first.phase, first.requeue) == ("Creating", "Create", False)
     status = read_cr(api_client, namespace)["status"]
     roles = condition(status, "RolesSynced")
     assert (roles["status"], roles["reason"]) == ("Unknown", "WaitingForMaster")

@@ -190,8 +190,17 @@ def cluster_status(api_client, namespace, name):
     return (cr.get("status") or {}).get("PostgresClusterStatus")
 
 
+def reconciled(cr):
+    """The operator reconciled this generation without error (``Reconciled=True``). The status
+    itself stays ``Creating`` on this tier: no kubelet, so no pod is ready."""
+    status = (cr or {}).get("status") or {}
+    condition = [c for c in status.get("conditions") or [] if c.get("type") == "Reconciled"]
+    return (bool(condition) and condition[0].get("status") == "True"
+            and status.get("observedGeneration") == (cr.get("metadata") or {}).get("generation"))
+
+
 def converged(api_client, namespace, name, replicas=2):
-    """StatefulSet with the wanted replicas, both Services, the four Secrets, status Running."""
+    """StatefulSet with the wanted replicas, both Services, the four Secrets, reconciled."""
     sts = statefulset(api_client, namespace, name)
     if sts is None or sts.spec.replicas != replicas:
         return False
@@ -202,7 +211,7 @@ def converged(api_client, namespace, name, replicas=2):
     secrets = [s for s in core.list_namespaced_secret(namespace).items if s.metadata.name.endswith(".%s.credentials.postgresql.acid.zalan.do" % name)]
     if len(secrets) != 4:
         return False
-    return cluster_status(api_client, namespace, name) == "Running"
+    return reconciled(get_cluster(api_client, namespace, name))
 
 
 def owned_counts(api_client, namespace, name):

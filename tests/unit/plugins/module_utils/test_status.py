@@ -129,3 +129,64 @@ def test_running_status_with_pods_not_ready_keeps_running_but_says_so():
     assert [c["type"] for c in status["conditions"]] == ["Ready", "Reconciled", "PodsReady"]
     again = st.build_status(status, st.RUNNING, 1, extra_conditions=[st.pods_condition([], 1, 1)])
     assert st.status_patch(status, again) is None
+
+
+def test_settled_status_is_running_only_with_the_wanted_pods_ready():
+    not_ready = st.pods_condition([_pod("c-0", True), _pod("c-1", False, "Pending")], 2)
+    ready = st.pods_condition([_pod("c-0", True), _pod("c-1", True)], 2)
+    # a new cluster stays Creating until its pods are up (upstream), whatever its objects
+    assert st.settled_status({}, not_ready) == st.CREATING
+    assert st.settled_status({"PostgresClusterStatus": st.CREATING}, not_ready) == st.CREATING
+    assert st.settled_status({"PostgresClusterStatus": st.CREATE_FAILED}, not_ready) == st.CREATING
+    # one that ran and lost a pod (recreated, failover) is Updating, not Running
+    assert st.settled_status({"PostgresClusterStatus": st.RUNNING}, not_ready) == st.UPDATING
+    assert st.settled_status({"PostgresClusterStatus": st.SYNC_FAILED}, not_ready) == st.UPDATING
+    assert st.settled_status({"PostgresClusterStatus": st.CREATING}, ready) == st.RUNNING
+    assert st.settled_status(None, st.pods_condition([], 0)) == st.RUNNING
+
+
+def test_waiting_for_pods_is_reconciled_but_not_ready():
+    pods = st.pods_condition([], 2, 1)
+    status = st.build_status({}, st.CREATING, 1, extra_conditions=[pods], waiting_for=pods["message"])
+    ready, reconciled = st.condition_of(status, "Ready"), st.condition_of(status, "Reconciled")
+    assert (status["PostgresClusterStatus"], status["observedGeneration"]) == (st.CREATING, 1)
+    assert (ready["status"], ready["reason"], ready["message"]) == ("False", "PodsNotReady", "Waiting for pods: 0 of 2 pods ready")
+    assert (reconciled["status"], reconciled["reason"]) == ("True", "Synced")
+    # the same state again writes nothing
+    assert st.status_patch(status, st.build_status(status, st.CREATING, 1, extra_conditions=[pods],
+                                                   waiting_for=pods["message"])) is None
+
+
+def _member(name, role=None, deleting=False):
+    pod = _pod(name, True, deleting=deleting)
+    if role:
+        pod["metadata"]["labels"] = {"spilo-role": role}
+    return pod
+
+
+def test_master_condition_names_the_one_master():
+    cond = st.master_condition([_member("c-0", "replica"), _member("c-1", "master")], "spilo-role", 2, 4)
+    assert (cond["type"], cond["status"], cond["reason"], cond["message"]) == ("Master", "True", "Elected", "c-1 is the master")
+    assert st.master_pod(cond) == "c-1" and cond["observedGeneration"] == 4
+
+
+def test_master_condition_without_or_with_several_masters():
+    none = st.master_condition([_member("c-0", "replica"), _member("c-1")], "spilo-role", 2)
+    assert (none["status"], none["reason"]) == ("False", "NoMaster") and st.master_pod(none) is None
+    # a terminating master does not count
+    gone = st.master_condition([_member("c-0", "master", deleting=True)], "spilo-role", 2)
+    assert gone["reason"] == "NoMaster"
+    two = st.master_condition([_member("c-0", "master"), _member("c-1", "master")], "spilo-role", 2)
+    assert (two["reason"], two["message"]) == ("MultipleMasters", "pods labelled master: c-0, c-1")
+    assert st.master_condition([], "spilo-role", 0)["reason"] == "NoPodsWanted"
+    # another role label
+    assert st.master_pod(st.master_condition([_member("c-0", "master")], "role", 1)) is None
+
+
+def test_settled_status_needs_a_master_too():
+    ready = st.pods_condition([_pod("c-0", True)], 1)
+    no_master = st.master_condition([_member("c-0", "replica")], "spilo-role", 1)
+    master = st.master_condition([_member("c-0", "master")], "spilo-role", 1)
+    assert st.settled_status({"PostgresClusterStatus": st.RUNNING}, ready, no_master) == st.UPDATING
+    assert st.settled_status({}, ready, no_master) == st.CREATING
+    assert st.settled_status({}, ready, master) == st.RUNNING
