@@ -59,13 +59,22 @@ def cluster_changed(old, new, watch_annotations=True):
     return False
 
 
+# Patroni rewrites this annotation of every member pod each loop_wait (its state, WAL position,
+# timeline): not a reason to reconcile (the role label and readiness are).
+PATRONI_STATUS_ANNOTATION = "status"
+
+
+def _annotations(meta):
+    return dict((k, v) for k, v in (meta.get("annotations") or {}).items() if k != PATRONI_STATUS_ANNOTATION)
+
+
 def pod_changed(old, new):
-    """Labels, annotations, deletion or readiness changed (a master becoming ready lets the
-    reconcile sync roles and databases, and PodsReady follow)."""
+    """Labels, annotations (but Patroni's ``status``), deletion or readiness changed (a master
+    becoming ready lets the reconcile sync roles and databases, and PodsReady follow)."""
     if old is None:
         return True
     o, n = _meta(old), _meta(new)
-    return (o.get("labels") != n.get("labels") or o.get("annotations") != n.get("annotations")
+    return (o.get("labels") != n.get("labels") or _annotations(o) != _annotations(n)
             or bool(n.get("deletionTimestamp")) != bool(o.get("deletionTimestamp"))
             or pod_ready(old) != pod_ready(new))
 
