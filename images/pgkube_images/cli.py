@@ -117,8 +117,14 @@ def build_one(ctx, recipe, key):
         with open(final[:-len(".oci.tar")] + ".json", "w") as handle:
             json.dump(summary, handle, indent=1, sort_keys=True)
         log("built %s in %.0fs: %s (%.0f MB archive)", recipe.NAME, summary["build_seconds"], final, summary["archive_size"] / 1e6)
+    except BaseException:
+        if os.environ.get("PGKUBE_IMAGES_KEEP_FAILED"):
+            log("PGKUBE_IMAGES_KEEP_FAILED: leaving %s for inspection (the next build removes it)", ctx.scratch)
+            ctx.scratch = None
+        raise
     finally:
-        cache.remove_tree(ctx.scratch)
+        if ctx.scratch:
+            cache.remove_tree(ctx.scratch)
         ctx.scratch = None
 
 

@@ -31,7 +31,7 @@ class Result:
         return "Result(%r, rc=%s)" % (self.argv, self.returncode)
 
 
-def _mounts(extra):
+def _mounts(extra, tmpfs=()):
     mounts = [
         {"destination": "/proc", "type": "proc", "source": "proc"},
         {"destination": "/dev", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid", "strictatime", "mode=755", "size=65536k"]},
@@ -41,13 +41,15 @@ def _mounts(extra):
         {"destination": "/dev/mqueue", "type": "mqueue", "source": "mqueue", "options": ["nosuid", "noexec", "nodev"]},
         {"destination": "/sys", "type": "sysfs", "source": "sysfs", "options": ["nosuid", "noexec", "nodev", "ro"]},
     ]
+    for destination in tmpfs:
+        mounts.append({"destination": destination, "type": "tmpfs", "source": "tmpfs", "options": ["nosuid", "nodev", "mode=1777"]})
     for destination, source, read_only in extra:
         options = ["rbind", "ro" if read_only else "rw"]
         mounts.append({"destination": destination, "type": "bind", "source": source, "options": options})
     return mounts
 
 
-def bundle_config(args, env, uid=0, gid=0, cwd="/", read_only=True, caps=None, host_network=False, mounts=()):
+def bundle_config(args, env, uid=0, gid=0, cwd="/", read_only=True, caps=None, host_network=False, mounts=(), tmpfs=()):
     """An OCI runtime config (runc) for one process."""
     caps = DEFAULT_CAPS if caps is None and uid == 0 else (caps or [])
     namespaces = [{"type": "pid"}, {"type": "ipc"}, {"type": "uts"}, {"type": "mount"}]
@@ -66,7 +68,7 @@ def bundle_config(args, env, uid=0, gid=0, cwd="/", read_only=True, caps=None, h
         },
         "root": {"path": "rootfs", "readonly": read_only},
         "hostname": "pgkube-verify",
-        "mounts": _mounts(mounts),
+        "mounts": _mounts(mounts, tmpfs),
         "linux": {
             "namespaces": namespaces,
             "maskedPaths": ["/proc/kcore", "/proc/keys", "/proc/timer_list", "/sys/firmware"],
