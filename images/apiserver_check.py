@@ -89,6 +89,7 @@ class Kube:
     def __init__(self, kubeconfig):
         self.kubeconfig = kubeconfig
         self.kubectl = shutil.which("kubectl") or "kubectl"
+        self.ca_file = None
 
     def run(self, *args, input_text=None):
         return subprocess.run([self.kubectl, "--kubeconfig", self.kubeconfig] + list(args), input=input_text, text=True,
@@ -310,28 +311,28 @@ def check_spilo_endpoints(work, kube, server_port, archive, state_root):
         container.stop()
 
 
-def check_operator(work, kube, state, archive, state_root):
+def check_operator(work, kube, server_port, archive, state_root):
+    """As the Deployment runs it: ServiceAccount postgres-operator with the repository's RBAC, in-cluster config."""
     bundle = os.path.join(work, "operator")
     image_env, config = unpack(archive, bundle)
     kube.run("apply", "--server-side", "-f", os.path.join(REPO, "manifests/crds"))
-    kube.apply([{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "postgres-operator"}}])
+    kube.run("apply", "-f", os.path.join(REPO, "manifests/rbac/operator-rbac.yaml"))
     kube.run("apply", "-f", os.path.join(REPO, "manifests/config/configmap.yaml"))
-    shutil.copyfile(state["kubeconfig"], os.path.join(work, "kubeconfig"))
+    sa = service_account_dir(work, kube, "postgres-operator", "postgres-operator")
     api_port = free_port()
     env = dict(image_env, WATCHED_NAMESPACE="*", CONFIG_MAP_NAME="postgres-operator", OPERATOR_NAMESPACE="postgres-operator",
-               POD_NAME="e2e-operator-0")
-    args = ["/usr/bin/env", "-u", "HOME"] + config["Entrypoint"] + config["Cmd"] + ["--kubeconfig", "/e2e/kubeconfig", "--api-port",
-                                                                                     str(api_port)]
+               POD_NAME="e2e-operator-0", KUBERNETES_SERVICE_HOST="127.0.0.1", KUBERNETES_SERVICE_PORT=str(server_port))
+    args = ["/usr/bin/env", "-u", "HOME"] + config["Entrypoint"] + config["Cmd"] + ["--api-port", str(api_port)]
     container = Container(bundle, state_root, "pgkube-e2e-operator", os.path.join(work, "operator.log"))
     try:
-        container.start(args, env, uid=1000, gid=1000, read_only=True, caps=[], mounts=[("/e2e/kubeconfig", os.path.join(work, "kubeconfig"), True)])
+        container.start(args, env, uid=1000, gid=1000, read_only=True, caps=[], mounts=[(SA_DIR, sa, True)])
 
         def ready():
             with urllib.request.urlopen("http://127.0.0.1:%d/readyz" % api_port, timeout=3) as response:
                 return response.status == 200
 
         wait_for("operator /readyz", ready, 90)
-        expect(True, "operator (read-only root, uid 1000, no writable volume) answers /readyz")
+        expect(True, "operator (read-only root, uid 1000, no writable volume, in-cluster ServiceAccount) answers /readyz")
         with open(os.path.join(REPO, "manifests/examples/minimal-postgres-manifest.yaml")) as handle:
             manifest = yaml.safe_load(handle)
         manifest["metadata"]["namespace"] = NAMESPACE
@@ -343,11 +344,26 @@ def check_operator(work, kube, state, archive, state_root):
         for bad in ("Read-only file system", "No usable temporary directory", "Permission denied"):
             expect(bad not in logs, "operator output has no %r" % bad)
     except Exception:
-        sys.stderr.write("--- operator output, tail ---\n%s\n" % container.log_excerpt())
+        sys.stderr.write("--- operator output ---\n%s\n" % container.log_excerpt())
         raise
     finally:
         code = container.stop()
         log("e2e: operator exited with %s after SIGTERM", code)
+
+
+def service_account_dir(work, kube, name, namespace):
+    """A directory laid out as the kubelet mounts a ServiceAccount: token, ca.crt, namespace (world-readable)."""
+    token = kube.run("create", "token", name, "-n", namespace, "--duration=2h").strip()
+    target = os.path.join(work, "sa-" + name)
+    os.makedirs(target)
+    for file_name, text in (("token", token), ("namespace", namespace)):
+        with open(os.path.join(target, file_name), "w") as handle:
+            handle.write(text)
+    shutil.copyfile(kube.ca_file, os.path.join(target, "ca.crt"))
+    os.chmod(target, 0o755)
+    for file_name in os.listdir(target):
+        os.chmod(os.path.join(target, file_name), 0o644)
+    return target
 
 
 def main(argv=None):
@@ -362,23 +378,16 @@ def main(argv=None):
     try:
         state = plane.up(controller_manager=False)
         kube = Kube(state["kubeconfig"])
+        kube.ca_file = os.path.join(plane.pki, "ca.crt")
         server_port = state["ports"]["apiserver"]
-        kube.apply(postgres_pod_rbac())
-        token = kube.run("create", "token", "postgres-pod", "-n", NAMESPACE, "--duration=2h").strip()
-        sa = os.path.join(work, "sa")
-        os.makedirs(sa)
-        for name, text in (("token", token), ("namespace", NAMESPACE)):
-            with open(os.path.join(sa, name), "w") as handle:
-                handle.write(text)
-        shutil.copyfile(os.path.join(plane.pki, "ca.crt"), os.path.join(sa, "ca.crt"))
         os.chmod(work, 0o755)
-        for path in (sa,) + tuple(os.path.join(sa, n) for n in os.listdir(sa)):
-            os.chmod(path, 0o755 if os.path.isdir(path) else 0o644)
+        kube.apply(postgres_pod_rbac())
+        os.rename(service_account_dir(work, kube, "postgres-pod", NAMESPACE), os.path.join(work, "sa"))
         if "spilo" in wanted:
             check_spilo_configmaps(work, kube, server_port, built["spilo"][1], state_root)
             check_spilo_endpoints(work, kube, server_port, built["spilo"][1], state_root)
         if "operator" in wanted:
-            check_operator(work, kube, state, built["operator"][1], state_root)
+            check_operator(work, kube, server_port, built["operator"][1], state_root)
         log("e2e: all checks passed")
         return 0
     except (Failure, subprocess.CalledProcessError, urllib.error.URLError) as exc:
