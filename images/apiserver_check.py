@@ -169,7 +169,7 @@ def archives(names):
 
 
 def unpack(archive, target):
-    _, manifest, config = oci.read_archive(archive)
+    manifest, config = oci.read_archive(archive)[1:]
     oci.extract_rootfs(archive, manifest, os.path.join(target, "rootfs"))
     return runc.image_env(config), config["config"]
 
@@ -230,7 +230,7 @@ def expect(condition, message):
 
 def check_spilo_configmaps(work, kube, server_port, archive, state_root):
     bundle = os.path.join(work, "spilo-a")
-    image_env, _ = unpack(archive, bundle)
+    image_env = unpack(archive, bundle)[0]
     pgdata = os.path.join(work, "pv-a")
     os.makedirs(pgdata)
     kube.apply([pod("e2e-cm-0", "e2e-cm")])
@@ -277,7 +277,7 @@ def check_spilo_configmaps(work, kube, server_port, archive, state_root):
 
 def check_spilo_endpoints(work, kube, server_port, archive, state_root):
     bundle = os.path.join(work, "spilo-b")
-    image_env, _ = unpack(archive, bundle)
+    image_env = unpack(archive, bundle)[0]
     pgdata = os.path.join(work, "pv-b")
     os.makedirs(pgdata)
     # What a volume with fsGroup 103 looks like: group 103, group-writable, setgid.
