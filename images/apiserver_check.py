@@ -368,8 +368,11 @@ def service_account_dir(work, kube, name, namespace):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
-    parser.add_argument("images", nargs="*", choices=("spilo", "operator"), default=[])
+    parser.add_argument("images", nargs="*", metavar="IMAGE", help="spilo and/or operator (default: both)")
     args = parser.parse_args(argv)
+    unknown = sorted(set(args.images) - {"spilo", "operator"})
+    if unknown:
+        parser.error("unknown image(s): %s (choose from spilo, operator)" % ", ".join(unknown))
     wanted = args.images or ["spilo", "operator"]
     built = archives(wanted)
     work = tempfile.mkdtemp(prefix="pgkube-e2e-")
