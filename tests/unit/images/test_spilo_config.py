@@ -131,8 +131,9 @@ def test_leader_label_values_default_to_master():
     config = config_for()
     assert config["kubernetes"]["leader_label_value"] == "master"
     assert config["kubernetes"]["standby_leader_label_value"] == "master"
-    config = config_for(operator_env(KUBERNETES_LEADER_LABEL_VALUE="primary", KUBERNETES_STANDBY_LEADER_LABEL_VALUE="standby-leader",
-                                   KUBERNETES_FOLLOWER_LABEL_VALUE="follower", KUBERNETES_TMP_ROLE_LABEL="tmp-role"))
+    env = operator_env(KUBERNETES_LEADER_LABEL_VALUE="primary", KUBERNETES_STANDBY_LEADER_LABEL_VALUE="standby-leader",
+                       KUBERNETES_FOLLOWER_LABEL_VALUE="follower", KUBERNETES_TMP_ROLE_LABEL="tmp-role")
+    config = config_for(env)
     assert config["kubernetes"]["leader_label_value"] == "primary"
     assert config["kubernetes"]["standby_leader_label_value"] == "standby-leader"
     assert config["kubernetes"]["follower_label_value"] == "follower"
