@@ -189,7 +189,7 @@ def main(argv=None):
                     if not os.path.isfile(refs[name][2]):
                         build_one(ctx, RECIPES[name], refs[name][0])
                 if args.prune:
-                    keep = set(os.path.basename(path).split(".")[0] for _, _, path in refs.values())
+                    keep = set(os.path.basename(entry[2]).split(".")[0] for entry in refs.values())
                     for name in ORDER:
                         keep.add("%s-%s" % (name, image_key(ctx, RECIPES[name])[:TAG_LENGTH]))
                     keep.update(os.path.basename(debian_base.base_dir(root, suite)) for suite in

@@ -130,18 +130,20 @@ D=/home/postgres/pgdata/pgroot/data
 as_pg() { setpriv --reuid=postgres --regid=postgres --init-groups "$@"; }
 as_pg initdb -D "$D" -U postgres --auth-local=trust --auth-host=scram-sha-256 -E UTF8 >/dev/null
 echo "hostssl all all 127.0.0.1/32 scram-sha-256" >> "$D/pg_hba.conf"
-as_pg pg_ctl -D "$D" -w -s -l /home/postgres/pgdata/pgroot/pg_log/verify.log \
-  -o "-c listen_addresses=127.0.0.1 -c ssl=on -c ssl_cert_file=/run/certs/server.crt -c ssl_key_file=/run/certs/server.key -c shared_preload_libraries=pg_stat_statements" start
+OPTS="-c listen_addresses=127.0.0.1 -c ssl=on -c ssl_cert_file=/run/certs/server.crt -c ssl_key_file=/run/certs/server.key"
+as_pg pg_ctl -D "$D" -w -s -l /home/postgres/pgdata/pgroot/pg_log/verify.log -o "$OPTS -c shared_preload_libraries=pg_stat_statements" start
 as_pg /scripts/post_init.sh zalandos "postgres://postgres@/postgres?host=/var/run/postgresql"
 as_pg /scripts/post_init.sh zalandos "postgres://postgres@/postgres?host=/var/run/postgresql"
-echo "roles: $(psql -U postgres -Atc "select string_agg(rolname, ',' order by rolname) from pg_roles where rolname in ('admin','cron_admin','zalandos','robot_zmon')")"
+ROLES="'admin','cron_admin','zalandos','robot_zmon'"
+echo "roles: $(psql -U postgres -Atc "select string_agg(rolname, ',' order by rolname) from pg_roles where rolname in ($ROLES)")"
 echo "admin: $(psql -U postgres -Atc "select rolcreatedb::text || rolcanlogin::text from pg_roles where rolname = 'admin'")"
 echo "cron_admin granted: $(psql -U postgres -Atc "select pg_has_role('admin', 'cron_admin', 'member')")"
 psql -U postgres -q -c "create extension pg_partman schema public" -c "create schema data" -c "create extension pgcrypto schema data"
 echo "extensions: $(psql -U postgres -Atc "select string_agg(extname, ',' order by extname) from pg_extension")"
 echo "locale: $(psql -U postgres -Atc "select datcollate from pg_database where datname = 'postgres'")"
 psql -U postgres -q -c "alter role postgres password 'verify-password-1'"
-echo "tls: $(PGPASSWORD=verify-password-1 psql "host=127.0.0.1 user=postgres dbname=postgres sslmode=require" -Atc "select ssl from pg_stat_ssl where pid = pg_backend_pid()")"
+TCP="host=127.0.0.1 user=postgres dbname=postgres sslmode=require"
+echo "tls: $(PGPASSWORD=verify-password-1 psql "$TCP" -Atc "select ssl from pg_stat_ssl where pid = pg_backend_pid()")"
 as_pg pg_ctl -D "$D" -w -s stop
 """
 

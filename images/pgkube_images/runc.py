@@ -80,7 +80,7 @@ def bundle_config(args, env, uid=0, gid=0, cwd="/", read_only=True, caps=None, h
 def image_env(image_config):
     env = {}
     for item in image_config.get("config", {}).get("Env") or []:
-        name, _, value = item.partition("=")
+        name, value = item.split("=", 1) if "=" in item else (item, "")
         env[name] = value
     return env
 
@@ -120,16 +120,16 @@ def run_and_signal(bundle, state_root, args, env, signal="TERM", after=1.0, time
                             stderr=subprocess.STDOUT)
     try:
         try:
-            output, _ = proc.communicate(timeout=after)
+            output = proc.communicate(timeout=after)[0]
             return Result(args, proc.returncode, output.decode("utf-8", "replace") + "\n[early exit]")
         except subprocess.TimeoutExpired:
             pass
         subprocess.run(base + ["kill", container, signal], check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
-            output, _ = proc.communicate(timeout=timeout)
+            output = proc.communicate(timeout=timeout)[0]
         except subprocess.TimeoutExpired:
             subprocess.run(base + ["kill", container, "KILL"], check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            output, _ = proc.communicate()
+            output = proc.communicate()[0]
             return Result(args, -1, output.decode("utf-8", "replace") + "\n[did not stop on SIG%s]" % signal)
         return Result(args, proc.returncode, output.decode("utf-8", "replace"))
     finally:

@@ -72,6 +72,8 @@ def prepare_directories(env, owner, messages):
     if os.path.isdir(places["pgdata"]):
         os.chmod(places["pgdata"], 0o700)
     for link in PATRONICTL_LINKS:
+        if link.startswith("/root/") and not owner:
+            continue
         if os.path.islink(link) and os.readlink(link) == CONFIG_PATH:
             continue
         try:

@@ -54,8 +54,12 @@ def build(env=None, **fact_overrides):
     return config, messages
 
 
+def config_for(env=None, **fact_overrides):
+    return build(env, **fact_overrides)[0]
+
+
 def test_identity_and_addresses():
-    config, _ = build()
+    config = config_for()
     assert config["scope"] == "acid-minimal-cluster"
     assert config["name"] == "acid-minimal-cluster-0"
     assert config["restapi"] == {"listen": "0.0.0.0:8008", "connect_address": "10.244.0.12:8008"}
@@ -70,14 +74,14 @@ def test_identity_and_addresses():
 
 
 def test_ports_and_ipv6():
-    config, _ = build(operator_env(POD_IP="fd00::7", PGPORT="5433", APIPORT="8009"))
+    config = config_for(operator_env(POD_IP="fd00::7", PGPORT="5433", APIPORT="8009"))
     assert config["restapi"]["connect_address"] == "[fd00::7]:8009"
     assert config["postgresql"]["connect_address"] == "[fd00::7]:5433"
     assert config["postgresql"]["listen"] == "*:5433"
 
 
 def test_defaults_without_operator_env():
-    config, _ = build_config({}, facts(on_kubernetes=False))
+    config = build_config({}, facts(on_kubernetes=False))[0]
     assert config["scope"] == "dummy"
     assert config["name"] == "host-name"
     assert config["postgresql"]["authentication"]["superuser"]["username"] == "postgres"
@@ -87,14 +91,14 @@ def test_defaults_without_operator_env():
 
 
 def test_pgroot_and_pgdata():
-    config, _ = build(operator_env(PGROOT="/data/root/"))
+    config = config_for(operator_env(PGROOT="/data/root/"))
     assert config["postgresql"]["data_dir"] == "/data/root/data"
-    config, _ = build(operator_env(PGDATA="/elsewhere"))
+    config = config_for(operator_env(PGDATA="/elsewhere"))
     assert config["postgresql"]["data_dir"] == "/elsewhere"
 
 
 def test_configmap_mode():
-    config, _ = build()
+    config = config_for()
     kubernetes = config["kubernetes"]
     assert "use_endpoints" not in kubernetes
     assert "pod_ip" not in kubernetes
@@ -106,12 +110,12 @@ def test_configmap_mode():
 
 
 def test_any_non_empty_configmaps_value_means_configmaps():
-    config, _ = build(operator_env(KUBERNETES_USE_CONFIGMAPS="false"))
+    config = config_for(operator_env(KUBERNETES_USE_CONFIGMAPS="false"))
     assert "use_endpoints" not in config["kubernetes"]
 
 
 def test_endpoints_mode():
-    config, _ = build(operator_env(KUBERNETES_USE_CONFIGMAPS=None))
+    config = config_for(operator_env(KUBERNETES_USE_CONFIGMAPS=None))
     kubernetes = config["kubernetes"]
     assert kubernetes["use_endpoints"] is True
     assert kubernetes["pod_ip"] == "10.244.0.12"
@@ -119,16 +123,17 @@ def test_endpoints_mode():
 
 
 def test_endpoints_mode_without_pod_ip_uses_the_looked_up_address():
-    config, _ = build(operator_env(KUBERNETES_USE_CONFIGMAPS="", POD_IP=None))
+    config = config_for(operator_env(KUBERNETES_USE_CONFIGMAPS="", POD_IP=None))
     assert config["kubernetes"]["pod_ip"] == "10.0.0.99"
 
 
 def test_leader_label_values_default_to_master():
-    config, _ = build()
+    config = config_for()
     assert config["kubernetes"]["leader_label_value"] == "master"
     assert config["kubernetes"]["standby_leader_label_value"] == "master"
-    config, _ = build(operator_env(KUBERNETES_LEADER_LABEL_VALUE="primary", KUBERNETES_STANDBY_LEADER_LABEL_VALUE="standby-leader",
-                                   KUBERNETES_FOLLOWER_LABEL_VALUE="follower", KUBERNETES_TMP_ROLE_LABEL="tmp-role"))
+    env = operator_env(KUBERNETES_LEADER_LABEL_VALUE="primary", KUBERNETES_STANDBY_LEADER_LABEL_VALUE="standby-leader",
+                       KUBERNETES_FOLLOWER_LABEL_VALUE="follower", KUBERNETES_TMP_ROLE_LABEL="tmp-role")
+    config = config_for(env)
     assert config["kubernetes"]["leader_label_value"] == "primary"
     assert config["kubernetes"]["standby_leader_label_value"] == "standby-leader"
     assert config["kubernetes"]["follower_label_value"] == "follower"
@@ -137,7 +142,7 @@ def test_leader_label_values_default_to_master():
 
 @pytest.mark.parametrize("value, expected", [("true", True), ("TRUE", True), ("false", None), ("yes", None)])
 def test_bypass_api_service(value, expected):
-    config, _ = build(operator_env(KUBERNETES_BYPASS_API_SERVICE=value))
+    config = config_for(operator_env(KUBERNETES_BYPASS_API_SERVICE=value))
     assert config["kubernetes"].get("bypass_api_service") is expected
 
 
@@ -156,14 +161,14 @@ def test_bad_labels_warn_and_default(value):
 
 
 def test_bad_labels_value_is_not_echoed():
-    _, messages = build(operator_env(KUBERNETES_LABELS="{unusual-label-text"))
+    messages = build(operator_env(KUBERNETES_LABELS="{unusual-label-text"))[1]
     assert not any("unusual-label-text" in text for text in messages.texts())
 
 
 def test_namespace_outside_default():
-    config, _ = build(operator_env(POD_NAMESPACE="apps"))
+    config = config_for(operator_env(POD_NAMESPACE="apps"))
     assert config["namespace"] == "apps"
-    config, _ = build(operator_env(POD_NAMESPACE="apps", NAMESPACE="other"))
+    config = config_for(operator_env(POD_NAMESPACE="apps", NAMESPACE="other"))
     assert config["namespace"] == "other"
 
 
@@ -175,7 +180,7 @@ def test_dcs_api_disabled_still_uses_kubernetes_with_a_warning():
 
 
 def test_default_pg_hba():
-    config, _ = build()
+    config = config_for()
     rules = [" ".join(rule.split()) for rule in config["postgresql"]["pg_hba"]]
     assert rules == [
         "local all all trust",
@@ -189,7 +194,7 @@ def test_default_pg_hba():
 
 
 def test_pg_hba_allow_nossl():
-    config, _ = build(operator_env(ALLOW_NOSSL="true", PGUSER_STANDBY="replicator"))
+    config = config_for(operator_env(ALLOW_NOSSL="true", PGUSER_STANDBY="replicator"))
     rules = [" ".join(rule.split()) for rule in config["postgresql"]["pg_hba"]]
     assert "hostnossl all all all reject" not in rules
     assert rules[-1] == "host all all all md5"
@@ -197,7 +202,7 @@ def test_pg_hba_allow_nossl():
 
 
 def test_bootstrap_defaults():
-    config, _ = build_config({}, facts())
+    config = build_config({}, facts())[0]
     bootstrap = config["bootstrap"]
     assert bootstrap["initdb"] == [{"encoding": "UTF8"}, {"locale": "en_US.UTF-8"}, "data-checksums"]
     assert bootstrap["post_init"] == "/scripts/post_init.sh zalandos"
@@ -210,12 +215,12 @@ def test_bootstrap_defaults():
 
 
 def test_post_init_quotes_the_human_role():
-    config, _ = build(operator_env(HUMAN_ROLE="team admins"))
+    config = config_for(operator_env(HUMAN_ROLE="team admins"))
     assert config["bootstrap"]["post_init"] == "/scripts/post_init.sh 'team admins'"
 
 
 def test_local_parameters():
-    config, _ = build()
+    config = config_for()
     parameters = config["postgresql"]["parameters"]
     assert parameters["shared_buffers"] == "204MB"
     assert parameters["log_destination"] == "csvlog"
@@ -237,7 +242,7 @@ def test_shared_buffers_and_max_connections_follow_memory():
 
 
 def test_tls_files_from_the_operator():
-    config, _ = build(operator_env(SSL_CERTIFICATE_FILE="/tls/tls.crt", SSL_PRIVATE_KEY_FILE="/tls/tls.key", SSL_CA_FILE="/tlsca/ca.crt"))
+    config = config_for(operator_env(SSL_CERTIFICATE_FILE="/tls/tls.crt", SSL_PRIVATE_KEY_FILE="/tls/tls.key", SSL_CA_FILE="/tlsca/ca.crt"))
     parameters = config["postgresql"]["parameters"]
     assert parameters["ssl_cert_file"] == "/tls/tls.crt"
     assert parameters["ssl_key_file"] == "/tls/tls.key"
@@ -245,7 +250,7 @@ def test_tls_files_from_the_operator():
 
 
 def test_restapi_tls_files():
-    config, _ = build(operator_env(SSL_RESTAPI_CERTIFICATE_FILE="/tls/rest.crt", SSL_RESTAPI_PRIVATE_KEY_FILE="/tls/rest.key"))
+    config = config_for(operator_env(SSL_RESTAPI_CERTIFICATE_FILE="/tls/rest.crt", SSL_RESTAPI_PRIVATE_KEY_FILE="/tls/rest.key"))
     assert config["restapi"]["certfile"] == "/tls/rest.crt"
     assert config["restapi"]["keyfile"] == "/tls/rest.key"
 
@@ -259,7 +264,7 @@ def test_spilo_configuration_wins():
         },
         "restapi": {"listen": None},
     }
-    config, _ = build(operator_env(SPILO_CONFIGURATION=json.dumps(user)))
+    config = config_for(operator_env(SPILO_CONFIGURATION=json.dumps(user)))
     assert config["postgresql"]["parameters"]["shared_buffers"] == "64MB"
     assert config["postgresql"]["parameters"]["log_statement"] == "all"
     assert config["postgresql"]["parameters"]["ssl"] == "on"
@@ -274,7 +279,7 @@ def test_spilo_configuration_wins():
 
 def test_spilo_configuration_as_yaml_and_fallback_name():
     env = operator_env(SPILO_CONFIGURATION=None, PATRONI_CONFIGURATION="postgresql:\n  parameters:\n    work_mem: 8MB\n")
-    config, _ = build(env)
+    config = config_for(env)
     assert config["postgresql"]["parameters"]["work_mem"] == "8MB"
 
 
@@ -286,18 +291,18 @@ def test_unusable_spilo_configuration(text):
 
 
 def test_legacy_bootstrap_pg_hba_gets_a_replication_line():
-    config, _ = build(operator_env(SPILO_CONFIGURATION=json.dumps({"bootstrap": {"pg_hba": ["host all all all md5"]}})))
+    config = config_for(operator_env(SPILO_CONFIGURATION=json.dumps({"bootstrap": {"pg_hba": ["host all all all md5"]}})))
     assert config["bootstrap"]["pg_hba"] == ["hostssl replication standby all md5", "host all all all md5"]
 
 
 def test_bin_dir_from_pgversion():
-    config, _ = build(operator_env(PGVERSION="16"), installed={"16": BIN16, "17": BIN17})
+    config = config_for(operator_env(PGVERSION="16"), installed={"16": BIN16, "17": BIN17})
     assert config["postgresql"]["bin_dir"] == BIN16
 
 
 def test_bin_dir_from_spilo_configuration():
     env = operator_env(PGVERSION=None, SPILO_CONFIGURATION=json.dumps({"postgresql": {"bin_dir": BIN16}}))
-    config, _ = build(env, installed={"16": BIN16, "17": BIN17})
+    config = config_for(env, installed={"16": BIN16, "17": BIN17})
     assert config["postgresql"]["bin_dir"] == BIN16
 
 
@@ -331,7 +336,7 @@ def test_unknown_bin_dir_and_data_version_are_logged():
 
 
 def test_redacted_hides_every_password():
-    config, _ = build()
+    config = config_for()
     text = spilo.dump(spilo.redacted(config))
     assert "super-secret-password" not in text
     assert "standby-secret-password" not in text

@@ -46,7 +46,7 @@ def test_bad_spilo_configuration_is_one_clear_line(monkeypatch, capsys):
     monkeypatch.setattr(launch.os, "environ", broken)
     monkeypatch.setattr(system, "facts", lambda _env: Facts())
     assert launch.main(["print-config"]) == 1
-    _, err = capsys.readouterr()
+    err = capsys.readouterr().err
     assert "pgkube-spilo ERROR: SPILO_CONFIGURATION must be a mapping, not list" in err
 
 
