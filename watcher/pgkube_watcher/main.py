@@ -71,8 +71,8 @@ def parse_args(argv):
     parser.add_argument("--cache-reads", dest="cache_reads", action="store_true", default=_env_bool("PGKUBE_CACHE_READS", True))
     parser.add_argument("--no-cache-reads", dest="cache_reads", action="store_false",
                         help="native engine: read child objects from the API server instead of the watch caches")
-    parser.add_argument("--work-dir", default=env.get("PGKUBE_WORK_DIR") or os.path.join(tempfile.gettempdir(), "pgkube-watcher"),
-                        help="ansible engine: ansible-runner input and artifact directories")
+    parser.add_argument("--work-dir", default=env.get("PGKUBE_WORK_DIR") or None,
+                        help="ansible engine: ansible-runner input and artifact directories (default: <temp dir>/pgkube-watcher)")
     parser.add_argument("--ansible-verbosity", type=int, default=int(env.get("ANSIBLE_VERBOSITY_POSTGRESQL_ACID_ZALAN_DO") or 0))
     parser.add_argument("--ansible-timeout", type=float, default=900.0, help="seconds before an ansible-runner run is killed")
     parser.add_argument("--shutdown-grace", type=float, default=20.0,
@@ -166,7 +166,9 @@ class Watcher:
     def _make_engine(self, cfg):
         if self.args.engine == "ansible":
             from pgkube_watcher.engines.ansible import AnsibleEngine  # pylint: disable=import-outside-toplevel
-            return AnsibleEngine(self.watch, self.api_factory, self.args.work_dir, kubeconfig=self.kubeconfig,
+            # only the ansible engine needs a writable directory (the native one runs on a read-only root)
+            work_dir = self.args.work_dir or os.path.join(tempfile.gettempdir(), "pgkube-watcher")
+            return AnsibleEngine(self.watch, self.api_factory, work_dir, kubeconfig=self.kubeconfig,
                                  verbosity=self.args.ansible_verbosity, timeout=self.args.ansible_timeout)
         from pgkube_watcher.engines.native import NativeEngine  # pylint: disable=import-outside-toplevel
         index, dynamic_client = self.cache_index, self.dynamic_client
@@ -334,6 +336,10 @@ def main(argv=None):
     except (WatchesError, ValueError) as exc:
         LOG.error("cannot start: %s", exc)
         return 2
+    except Exception as exc:  # pylint: disable=broad-except
+        # typically the API server is not reachable (yet): one line, exit 1, and the pod restarts
+        LOG.error("cannot start: %s: %s", type(exc).__name__, exc)
+        return 1
     signal.signal(signal.SIGTERM, watcher.stop)
     signal.signal(signal.SIGINT, watcher.stop)
     signal.signal(signal.SIGUSR1, watcher.resync_now)
