@@ -17,6 +17,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.request
 
 import yaml
 
@@ -54,6 +55,14 @@ def _write_json(path, data):
     with open(tmp, "w") as handle:
         json.dump(data, handle, indent=2, sort_keys=True)
     os.replace(tmp, path)
+
+
+def _http_ok(port, path):
+    try:
+        with urllib.request.urlopen("http://127.0.0.1:%d%s" % (port, path), timeout=2) as resp:
+            return resp.status == 200
+    except (OSError, urllib.error.URLError):
+        return False
 
 
 class LocalCluster:
@@ -175,6 +184,7 @@ class LocalCluster:
             missing = nodes - len(state["nodes"])
             for _ in range(max(0, missing)):
                 self.add_node(timeout=timeout)
+            self.import_images(images)
             return self.load()
         if state:
             self.down(quiet=True)
@@ -226,7 +236,9 @@ class LocalCluster:
         corefile = os.path.join(self.dir, "Corefile")
         with open(corefile, "w") as handle:
             handle.write(addons.corefile(address, ports, self._component_kubeconfig("coredns", addons.COREDNS_USER)))
-        self._spawn(state, group, "coredns", addons.coredns_argv(bin_dir, corefile))
+        coredns = self._spawn(state, group, "coredns", addons.coredns_argv(bin_dir, corefile))
+        self._wait("CoreDNS ready (its kubernetes plugin synced)", lambda: _http_ok(ports["dns_ready"], "/ready"),
+                   60, alive=lambda: self._alive(coredns))
 
         volumes = os.path.join(self.dir, "volumes")
         os.makedirs(volumes, exist_ok=True)
@@ -293,6 +305,17 @@ class LocalCluster:
                            log_name=name + "-kubelet")
         self._wait("node %s Ready" % name, lambda: self.node_ready(name), timeout, alive=lambda: self._alive(proc))
         return name
+
+    def import_images(self, images):
+        """Import ``{name: (ref, archive)}`` into every node that lacks them (new builds of a
+        running cluster); returns the refs imported per node."""
+        state = self.load()
+        done = {}
+        for node in state["nodes"]:
+            done[node["name"]] = containerd.import_images(node["name"], dict(images.values()))
+        state["images"].update((name, {"ref": ref, "archive": archive}) for name, (ref, archive) in images.items())
+        self.save(state)
+        return done
 
     def node_ready(self, name):
         obj = self._api("/api/v1/nodes/%s" % name)

@@ -10,7 +10,7 @@ __metaclass__ = type
 from ansible_collections.pgkube.operator.plugins.module_utils.kube.kinds import api_version, object_key
 
 # Kinds a cluster owns that are found by its selector labels when deleting it.
-LABELLED_KINDS = ("StatefulSet", "Service", "Endpoints", "Secret", "PodDisruptionBudget", "ConfigMap", "PersistentVolumeClaim")
+LABELLED_KINDS = ("StatefulSet", "Pod", "Service", "Endpoints", "Secret", "PodDisruptionBudget", "ConfigMap", "PersistentVolumeClaim")
 
 
 def label_selector(labels):

@@ -142,12 +142,15 @@ def test_sync_roles_is_called_and_its_failure_reported(kubeconfig, api_client, n
     assert all("hunter2" not in (e.message or "") for e in events_for(api_client, namespace))
 
 
-def test_finalizer_added_then_delete_removes_objects_and_finalizer(kubeconfig, api_client, namespace, crds):
+def test_finalizer_added_then_delete_removes_objects_and_finalizer(kubeconfig, api_client, namespace, crds, wait_for):
     cfg = OperatorConfig.from_dict({"enable_finalizers": True, "enable_secrets_deletion": True})
     create_cr(api_client, load_minimal(namespace))
     result, api = reconcile(kubeconfig, api_client, namespace, cfg)
     assert result.error is None
     assert FINALIZER in read_cr(api_client, namespace)["metadata"]["finalizers"]
+    core = k8s.CoreV1Api(api_client)
+    # the StatefulSet controller makes the pods (Pending: no kubelet here); the delete must take them
+    wait_for(lambda: core.list_namespaced_pod(namespace, label_selector="cluster-name=" + NAME).items, what="pods")
 
     k8s.CustomObjectsApi(api_client).delete_namespaced_custom_object("acid.zalan.do", "v1", namespace, "postgresqls", NAME)
     cr = read_cr(api_client, namespace)
@@ -155,7 +158,11 @@ def test_finalizer_added_then_delete_removes_objects_and_finalizer(kubeconfig, a
     deleted, api = reconcile(kubeconfig, api_client, namespace, cfg)
     assert deleted.error is None and deleted.deleted
     assert ("StatefulSet", "delete") in [(a["kind"], a["action"]) for a in deleted.actions]
+    assert ("Pod", "delete") in [(a["kind"], a["action"]) for a in deleted.actions]
     assert k8s.AppsV1Api(api_client).list_namespaced_stateful_set(namespace).items == []
+    # orphaned by the StatefulSet's deletion, each pod is deleted by the operator (as upstream)
+    wait_for(lambda: not core.list_namespaced_pod(namespace, label_selector="cluster-name=" + NAME).items,
+             what="the pods deleted")
     assert k8s.CoreV1Api(api_client).list_namespaced_service(namespace, label_selector="cluster-name=" + NAME).items == []
     assert any(e.reason == "Delete" for e in events_for(api_client, namespace))
     # the finalizer was the only one: the resource is gone
