@@ -20,14 +20,14 @@ controlplane-up:
 controlplane-down:
 	$(PYTHON) tools/controlplane.py down
 
-# Quick start: local control plane + CRDs + the minimal example cluster, converged once.
+# Quick start: a local single-node Kubernetes, the operator in it, the minimal example cluster
+# running; ends with the psql command that connects to it.
 run:
 	bash scripts/run.sh
 
 sanity:
 	bash scripts/sanity.sh
 
-# Stop what 'make run' started: the watcher, then the control plane.
+# Stop what 'make run' started (node, add-ons, control plane) and put the machine back as it was.
 stop:
-	-kill $$(cat .controlplane/watcher.pid 2>/dev/null) 2>/dev/null
-	$(PYTHON) tools/controlplane.py down
+	$(PYTHON) tools/localcluster.py --dir .controlplane down

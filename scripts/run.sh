@@ -1,51 +1,79 @@
 #!/usr/bin/env bash
-# Quick start on a fresh machine (README: "make run"):
-#  1. starts the local Kubernetes control plane (built from the Go module proxy, cached),
-#  2. installs the CRDs and the operator's configuration (ConfigMap),
-#  3. starts the watcher (native engine) in the background, REST API on localhost:8080,
-#  4. applies the minimal example cluster and waits until the watcher reports it Running,
-#  5. shows the objects, the status and the Events.
-# There is no kubelet on the local control plane: the cluster's pods stay Pending.
+# Quick start on a fresh machine (README: "make run"), as root:
+#  1. installs what is missing, builds (or reuses) the Kubernetes binaries and the local images;
+#  2. starts a local single-node Kubernetes (tools/localcluster.py: control plane, kubelet,
+#     containerd, kube-proxy, CoreDNS, a PVC provisioner), the images imported (no registry);
+#  3. installs the operator in the cluster from manifests/ (CRDs, RBAC, configuration, Deployment)
+#     with the local operator image, and the local Spilo-compatible image as docker_image;
+#  4. applies the minimal example cluster and waits until both pods are Ready, Patroni has a leader
+#     and a streaming replica;
+#  5. prints how to connect with psql from this machine through the master Service.
+# Running it again while the cluster runs changes nothing and prints the same. `make stop` stops
+# everything and puts the machine back as it was.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-bash scripts/bootstrap.sh
-BIN=$(bash controlplane/build.sh | tail -n 1)
-export PATH=$BIN:$ROOT/.venv/bin:$PATH
-.venv/bin/python tools/controlplane.py up
-export KUBECONFIG=$ROOT/.controlplane/kubeconfig K8S_AUTH_KUBECONFIG=$ROOT/.controlplane/kubeconfig
-mkdir -p .build/collections/ansible_collections/pgkube
-ln -sfn "$ROOT" .build/collections/ansible_collections/pgkube/operator
+NS=default
+CLUSTER=acid-minimal-cluster
+STATE=$ROOT/.controlplane
+log() { printf '[run] %s\n' "$*" >&2; }
 
-kubectl apply --server-side -f manifests/crds/
-kubectl wait --for condition=established --timeout=60s crd/postgresqls.acid.zalan.do
-kubectl create namespace postgres-operator --dry-run=client -o yaml | kubectl apply -f -
-kubectl apply -n postgres-operator -f manifests/config/configmap.yaml
-
-if [ -f .controlplane/watcher.pid ] && kill -0 "$(cat .controlplane/watcher.pid)" 2>/dev/null; then
-  echo "watcher already running (pid $(cat .controlplane/watcher.pid))"
-else
-  CONFIG_MAP_NAME=postgres-operator/postgres-operator OPERATOR_NAMESPACE=postgres-operator WATCHED_NAMESPACE='*' \
-    PYTHONPATH=watcher nohup .venv/bin/python -m pgkube_watcher --watches watches.yaml --engine native \
-    --kubeconfig "$KUBECONFIG" --no-leader-elect --api-port 8080 > .controlplane/watcher.log 2>&1 &
-  echo $! > .controlplane/watcher.pid
-  echo "watcher started (pid $!), log: .controlplane/watcher.log"
+if [ "$(id -u)" != 0 ]; then
+  echo "make run needs root: it starts a kubelet, containerd and kube-proxy on this machine" >&2
+  exit 1
 fi
+bash scripts/bootstrap.sh >&2
+BIN=$(bash controlplane/build.sh | tail -n 1)
+bash images/build.sh >/dev/null
+export PATH=$BIN:$ROOT/.venv/bin:$PATH KUBECONFIG=$STATE/kubeconfig
 
-kubectl apply -n default -f manifests/examples/minimal-postgres-manifest.yaml
-for _ in $(seq 1 60); do
-  status=$(kubectl get pg acid-minimal-cluster -n default -o jsonpath='{.status.PostgresClusterStatus}' 2>/dev/null || true)
-  [ "$status" = "Running" ] && break
-  sleep 1
-done
+log "local cluster"
+.venv/bin/python tools/localcluster.py --dir "$STATE" up >/dev/null
+images() { bash images/build.sh --print | awk -v n="$1" '$1 == n {print $2}'; }
+OPERATOR_IMAGE=$(images operator)
+SPILO_IMAGE=$(images spilo)
+
+log "operator (in the cluster, from manifests/)"
+OVERLAY=$STATE/operator-overlay
+mkdir -p "$OVERLAY"
+# kustomize: the shipped bundle with the local images patched in (the manifests name a placeholder)
+cat > "$OVERLAY/kustomization.yaml" <<YAML
+apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+resources:
+  - ../../manifests
+images:
+  - name: ghcr.io/pgkube/operator
+    newName: ${OPERATOR_IMAGE%:*}
+    newTag: ${OPERATOR_IMAGE##*:}
+patches:
+  - target: {kind: ConfigMap, name: postgres-operator}
+    patch: |-
+      - {op: replace, path: /data/docker_image, value: "${SPILO_IMAGE}"}
+YAML
+kubectl apply --server-side --force-conflicts -k "$OVERLAY" >/dev/null
+kubectl -n postgres-operator rollout status deployment/postgres-operator --timeout=180s >&2
+
+log "cluster $NS/$CLUSTER (manifests/examples/minimal-postgres-manifest.yaml)"
+kubectl apply -n "$NS" -f manifests/examples/minimal-postgres-manifest.yaml >/dev/null
+.venv/bin/python scripts/wait_cluster.py --kubeconfig "$KUBECONFIG" --namespace "$NS" --timeout 300 "$CLUSTER" >&2
+
+MASTER_IP=$(kubectl get service -n "$NS" "$CLUSTER" -o 'jsonpath={.spec.clusterIP}')
+SECRET=postgres.$CLUSTER.credentials.postgresql.acid.zalan.do
 echo
-kubectl get pg -n default
+kubectl get pg -n "$NS"
 echo
-kubectl get statefulset,service,endpoints,secret,pdb,pods -n default -l cluster-name=acid-minimal-cluster
+kubectl get pods -n "$NS" -l "cluster-name=$CLUSTER" -L spilo-role -o wide
 echo
-kubectl get events -n default --field-selector involvedObject.kind=postgresql
-echo
-echo "REST API: curl -s localhost:8080/clusters/    metrics: curl -s localhost:8080/metrics"
-echo "The cluster's objects exist and the operator reports it; its pods stay Pending: the local control plane has no kubelet."
-echo "kubectl: export KUBECONFIG=$KUBECONFIG PATH=$BIN:\$PATH"
-echo "stop: make stop   (the watcher and the control plane)"
+cat <<EOF
+The cluster runs. Connect from this machine through the master Service:
+
+  export KUBECONFIG=$KUBECONFIG PATH=$BIN:\$PATH
+  export PGPASSWORD=\$(kubectl get secret -n $NS $SECRET -o 'jsonpath={.data.password}' | base64 -d)
+  psql "host=$MASTER_IP port=5432 user=postgres dbname=postgres sslmode=require"
+
+Inside a pod:   kubectl exec -it -n $NS $CLUSTER-0 -- psql -U postgres
+Patroni:        kubectl exec -n $NS $CLUSTER-0 -- patronictl list
+Operator log:   kubectl logs -n postgres-operator deployment/postgres-operator
+Stop it all:    make stop
+EOF
