@@ -12,15 +12,15 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import copy
 import ipaddress
 import re
 
 from ansible_collections.pgkube.operator.plugins.module_utils.errors import ValidationError, ValidationErrors
 from ansible_collections.pgkube.operator.plugins.module_utils.model.fields import INT32_MAX, INT64_MAX, Fields, describe, join
 from ansible_collections.pgkube.operator.plugins.module_utils.model.maintenance import parse_window, parse_windows
+from ansible_collections.pgkube.operator.plugins.module_utils.model import kube_objects as k8s
 from ansible_collections.pgkube.operator.plugins.module_utils.model.manifest_pod import (
-    read_additional_volumes, read_env, read_init_containers, read_object_list, read_sidecars, read_streams, read_tolerations)
+    read_additional_volumes, read_env, read_init_containers, read_object, read_object_list, read_sidecars, read_streams, read_tolerations)
 from ansible_collections.pgkube.operator.plugins.module_utils.model.manifest_roles import (
     effective_prepared_databases, read_databases, read_prepared_databases, read_users)
 from ansible_collections.pgkube.operator.plugins.module_utils.model.manifest_sections import (
@@ -130,8 +130,8 @@ def read_spec(fields, raw):
         "logicalBackupSchedule": _read_schedule(fields, raw, path),
         "allowedSourceRanges": _read_source_ranges(fields, raw, path),
         "maintenanceWindows": _read_windows(fields, raw, path),
-        "livenessProbe": fields.mapping(raw, "livenessProbe", path),
-        "nodeAffinity": fields.mapping(raw, "nodeAffinity", path),
+        "livenessProbe": read_object(fields, raw, "livenessProbe", path, k8s.PROBE),
+        "nodeAffinity": read_object(fields, raw, "nodeAffinity", path, k8s.NODE_AFFINITY),
         "users": read_users(fields, raw, path),
         "databases": read_databases(fields, raw, path),
         "preparedDatabases": read_prepared_databases(fields, raw, path),
@@ -147,9 +147,9 @@ def read_spec(fields, raw):
         "initContainers": read_init_containers(fields, raw, path),
         "additionalVolumes": read_additional_volumes(fields, raw, path),
         "env": read_env(fields, raw, path),
-        "envFrom": read_object_list(fields, raw, "envFrom", path),
+        "envFrom": read_object_list(fields, raw, "envFrom", path, k8s.ENV_FROM_SOURCE),
         "tolerations": read_tolerations(fields, raw, path),
-        "topologySpreadConstraints": read_object_list(fields, raw, "topologySpreadConstraints", path),
+        "topologySpreadConstraints": read_object_list(fields, raw, "topologySpreadConstraints", path, k8s.TOPOLOGY_SPREAD_CONSTRAINT),
         "streams": read_streams(fields, raw, path),
     }
     for key in TRISTATE_BOOLS:
@@ -164,8 +164,6 @@ def read_spec(fields, raw):
         spec[key] = fields.string_map(raw, key, path, default={})
     for key in STRING_LISTS:
         spec[key] = fields.string_list(raw, key, path, default=[])
-    for key in ("livenessProbe", "nodeAffinity"):
-        spec[key] = copy.deepcopy(spec[key])
     return spec
 
 
