@@ -18,7 +18,7 @@ from ansible_collections.pgkube.operator.plugins.module_utils.desired.cluster im
 from ansible_collections.pgkube.operator.plugins.module_utils.desired.labels import selector_labels
 from ansible_collections.pgkube.operator.plugins.module_utils.desired.secrets import secret_users
 from ansible_collections.pgkube.operator.plugins.module_utils.execute.kube import apply_plan
-from ansible_collections.pgkube.operator.plugins.module_utils.model.manifest import ClusterSpec, validate_cluster_name
+from ansible_collections.pgkube.operator.plugins.module_utils.model.manifest import ClusterSpec, validate_cluster_name, validate_instances
 from ansible_collections.pgkube.operator.plugins.module_utils.observe.cluster import (
     observe_objects, observe_owned, observe_pods, observe_secrets,
 )
@@ -63,9 +63,10 @@ class SyncResult:
 
 
 def parse_cluster(manifest, cfg):
-    """ClusterSpec from a manifest, with the configuration-dependent name rule applied."""
+    """ClusterSpec from a manifest, with the configuration-dependent rules applied (name, size)."""
     cluster = ClusterSpec.from_manifest(manifest)
     validate_cluster_name(cluster, cfg.enable_team_id_clustername_prefix)
+    validate_instances(cluster, cfg.max_instances)
     return cluster
 
 

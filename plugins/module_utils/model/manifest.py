@@ -29,6 +29,8 @@ from ansible_collections.pgkube.operator.plugins.module_utils.model.manifest_sec
 API_VERSION = "acid.zalan.do/v1"
 KIND = "postgresql"
 MAX_CLUSTER_NAME_LENGTH = 58  # 63 - len("-repl")
+# No real Patroni cluster has more members (docs/compatibility.md); max_instances raises it.
+INSTANCE_CEILING = 100
 CRON_RE = re.compile(r"^(\d+|\*)(/\d+)?(\s+(\d+|\*)(/\d+)?){4}$")
 STANDBY_ENV_RE = re.compile(r"^STANDBY_WALE_(S3|GS|GSC|SWIFT)_PREFIX$")
 
@@ -209,6 +211,17 @@ def validate_cluster_name(cluster, enable_team_id_clustername_prefix):
                               "configuration sets enable_team_id_clustername_prefix" % (name, prefix))
 
 
+def validate_instances(cluster, max_instances):
+    """Refuse a ``numberOfInstances`` no real cluster has: above ``INSTANCE_CEILING`` (100), or above
+    ``max_instances`` when the configuration sets it higher. Holds with the ignore-limits annotation
+    too: 2^31-1 replicas once grew kube-controller-manager to 22 GB. Raises ``ValidationError``."""
+    instances = cluster.spec.get("numberOfInstances") or 0
+    ceiling = max(INSTANCE_CEILING, max_instances if max_instances is not None else -1)
+    if instances > ceiling:
+        raise ValidationError("spec.numberOfInstances", "%d instances is more than any real cluster has: at most %d are accepted "
+                              "(set max_instances in the operator configuration to allow more)" % (instances, ceiling))
+
+
 def _read_team(fields, raw, path):
     """Required; an empty string passes the CRD (and upstream), so it is only a warning here."""
     team = fields.string(raw, "teamId", path, required=True)
@@ -267,4 +280,4 @@ def _read_windows(fields, raw, path):
     return result
 
 
-__all__ = ["ClusterSpec", "ValidationError", "ValidationErrors", "validate_cluster_name"]
+__all__ = ["ClusterSpec", "ValidationError", "ValidationErrors", "validate_cluster_name", "validate_instances", "INSTANCE_CEILING"]
