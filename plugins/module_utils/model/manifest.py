@@ -22,7 +22,7 @@ from ansible_collections.pgkube.operator.plugins.module_utils.model import kube_
 from ansible_collections.pgkube.operator.plugins.module_utils.model.manifest_pod import (
     read_additional_volumes, read_env, read_init_containers, read_object, read_object_list, read_sidecars, read_streams, read_tolerations)
 from ansible_collections.pgkube.operator.plugins.module_utils.model.manifest_roles import (
-    effective_prepared_databases, read_databases, read_prepared_databases, read_users)
+    check_prepared_names, check_rotation_names, effective_prepared_databases, read_databases, read_prepared_databases, read_users)
 from ansible_collections.pgkube.operator.plugins.module_utils.model.manifest_sections import (
     DNS1035_RE, read_clone, read_connection_pooler, read_patroni, read_postgresql, read_resources, read_standby, read_tls, read_volume)
 
@@ -92,6 +92,9 @@ class ClusterSpec:
         annotations = fields.string_map(metadata, "annotations", "metadata", default={})
         raw_spec = fields.mapping(manifest, "spec", "", required=True)
         spec = read_spec(fields, raw_spec or {}) if raw_spec is not None else None
+        if spec is not None and spec["preparedDatabases"] == {} and name:
+            # {} means one database named like the cluster: its names must fit too
+            check_prepared_names(fields, effective_prepared_databases({}, name), "spec.preparedDatabases")
         fields.raise_if_errors()
         return cls(manifest, name, namespace or "default", uid, generation, labels, annotations, spec, fields.warnings)
 
@@ -166,6 +169,7 @@ def read_spec(fields, raw):
         spec[key] = fields.string_map(raw, key, path, default={})
     for key in STRING_LISTS:
         spec[key] = fields.string_list(raw, key, path, default=[])
+    check_rotation_names(fields, spec["usersWithSecretRotation"], join(path, "usersWithSecretRotation"))
     return spec
 
 
