@@ -253,7 +253,8 @@ def plan_roles(desired, observed, plan, encryption="scram-sha-256"):
             continue
         altered = False
         flags = _flag_changes(role, current)
-        password_changed = role.password is not None and not scram.password_matches(current.password, role.password, name, encryption)
+        password_changed = (role.password is not None and not role.keep_password
+                            and not scram.password_matches(current.password, role.password, name, encryption))
         if flags or password_changed:
             parts = [sql.SQL("ALTER ROLE "), _ident(name)]
             if flags:

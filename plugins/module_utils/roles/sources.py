@@ -62,8 +62,11 @@ def build_desired(manifest, settings, credentials=None, infra_roles=(), team_rol
     name, spec = manifest_spec(manifest)
     refused = settings.system_names() | set(settings.protected_role_names)
 
-    desired.add_role(RoleSpec(settings.super_username, ORIGIN_SYSTEM, flags=["LOGIN", "SUPERUSER"], path="system"))
-    desired.add_role(RoleSpec(settings.replication_username, ORIGIN_SYSTEM, flags=["LOGIN", "REPLICATION"], path="system"))
+    # System users: Spilo creates them at bootstrap with their Secrets' passwords; the superuser's is our own login and
+    # Patroni's, the replication user's is in every replica's environment: never changed here (created if missing).
+    desired.add_role(RoleSpec(settings.super_username, ORIGIN_SYSTEM, flags=["LOGIN", "SUPERUSER"], path="system", keep_password=True))
+    desired.add_role(RoleSpec(settings.replication_username, ORIGIN_SYSTEM, flags=["LOGIN", "REPLICATION"], path="system",
+                              keep_password=True))
     for role in infra_roles:
         desired.add_role(role)
 
