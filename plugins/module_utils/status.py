@@ -57,12 +57,15 @@ OUR_CONDITIONS = (READY, RECONCILED)
 
 MAX_MESSAGE = 1000
 
-_SECRET_PATTERNS = (
-    # key=value and "key": "value" forms whose key looks secret
-    re.compile(r'(?i)((?:password|passwd|secret|token|api[_-]?key|access[_-]?key)[\w-]*"?\s*[:=]\s*"?)([^"\s,;}]+)'),
-    # a PostgreSQL URI with credentials
-    re.compile(r'(?i)(postgres(?:ql)?://[^:/\s]+:)([^@\s]+)(?=@)'),
-)
+# A value is masked after a key that looks secret, in the forms key=value, key: value, "key": "value"
+# and 'key': 'value'. Not masked: the words of our own messages, i.e. a key inside a field path
+# ("spec.tls.secretName: must not be empty", preceded by "." or "]") and keys that name a secret
+# rather than hold one (secretName, secretNamespace, secretKeyRef, oauth_token_secret_name, passwordkey).
+_SECRET_ASSIGNMENT = re.compile(
+    r'(?i)(?<![\w.\]-])(?P<key>[\w-]*(?:password|passwd|secret|token|api[_-]?key|access[_-]?key)[\w-]*)'
+    r'(?P<sep>["\']?\s*[:=]\s*["\']?)(?P<value>[^"\'\s,;}]+)')
+_NAMES_A_SECRET = re.compile(r'(?i)(name|namespace|ref|passwordkey)$')
+_SECRET_URI = re.compile(r'(?i)(postgres(?:ql)?://[^:/\s]+:)([^@\s]+)(?=@)')
 
 
 def now_rfc3339(now=None):
@@ -73,11 +76,27 @@ def now_rfc3339(now=None):
     return now.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _mask_assignment(match):
+    if _NAMES_A_SECRET.search(match.group("key")) or match.group("value") == "<redacted>":
+        return match.group(0)
+    return match.group("key") + match.group("sep") + "<redacted>"
+
+
+def mask_secrets(text):
+    """``text`` with secret-looking values replaced by ``<redacted>`` (idempotent)."""
+    text = _SECRET_ASSIGNMENT.sub(_mask_assignment, text)
+    return _SECRET_URI.sub(lambda m: m.group(1) + "<redacted>", text)
+
+
 def safe_message(text, limit=MAX_MESSAGE):
-    """A message fit for status and Events: secret-looking values masked, length capped."""
-    text = str(text if text is not None else "")
-    for pattern in _SECRET_PATTERNS:
-        text = pattern.sub(lambda m: m.group(1) + "<redacted>", text)
+    """A message fit for status and Events: secret-looking values masked, length capped.
+
+    A ``ValidationError`` (or several) is masked in its reasons only: its field paths are ours."""
+    errors = getattr(text, "errors", None) or ([text] if hasattr(text, "path") and hasattr(text, "reason") else None)
+    if errors:
+        text = "; ".join(("%s: %s" % (e.path, mask_secrets(str(e.reason)))) if e.path else mask_secrets(str(e.reason)) for e in errors)
+    else:
+        text = mask_secrets(str(text if text is not None else ""))
     text = " ".join(text.split())
     if len(text) > limit:
         text = text[:limit - 3] + "..."

@@ -212,8 +212,12 @@ def read_tls(fields, spec, path):
     if section is None:
         return None
     where = join(path, "tls")
+    secret_name = fields.string(section, "secretName", where, required=True)
+    if secret_name is not None and not secret_name.strip():
+        # upstream: TLS only when tls.secretName has a value (its complete example ships "")
+        return None
     return {
-        "secretName": fields.string(section, "secretName", where, required=True, non_empty=True),
+        "secretName": secret_name,
         "certificateFile": fields.string(section, "certificateFile", where, default="tls.crt"),
         "privateKeyFile": fields.string(section, "privateKeyFile", where, default="tls.key"),
         "caFile": fields.string(section, "caFile", where),
