@@ -22,6 +22,8 @@ The port is 5432 unless ``db_port`` is given or the environment variable ``PGKUB
 connection uses ``sslmode=require`` and a 15 s connect timeout, as upstream's superuser connection
 does (Spilo serves TLS with its own certificate by default); the environment variable
 ``PGKUBE_DB_SSLMODE`` picks another libpq mode (``verify-ca`` with ``PGSSLROOTCERT`` naming the CA, say).
+Each statement may run 60 s (``PGKUBE_DB_STATEMENT_TIMEOUT`` seconds, 0 = no limit); a failing
+statement is reported with the server's address and PostgreSQL's message, never the statement.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -51,6 +53,8 @@ DEFAULT_SSL_MODE = "require"
 SSL_MODE_ENV = "PGKUBE_DB_SSLMODE"
 SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
 CONNECT_TIMEOUT = 15
+DEFAULT_STATEMENT_TIMEOUT = 60
+STATEMENT_TIMEOUT_ENV = "PGKUBE_DB_STATEMENT_TIMEOUT"
 
 SYNCED = "Synced"
 DATABASE_ACCESS_DISABLED = "DatabaseAccessDisabled"
@@ -171,6 +175,16 @@ def ssl_mode(environ=None):
     return raw
 
 
+def statement_timeout(environ=None):
+    """Seconds a statement of the role step may run: env ``PGKUBE_DB_STATEMENT_TIMEOUT``, else 60 (0: no limit)."""
+    raw = ((environ if environ is not None else os.environ).get(STATEMENT_TIMEOUT_ENV) or "").strip()
+    if not raw:
+        return DEFAULT_STATEMENT_TIMEOUT
+    if not raw.isdigit():
+        raise PgkubeError("%s=%r is not a number of seconds" % (STATEMENT_TIMEOUT_ENV, raw))
+    return int(raw)
+
+
 class _Step:
     def __init__(self, api, port=None, connect=None):
         self.api = api
@@ -262,12 +276,15 @@ class _Step:
         team = self.team_roles(settings, cluster.spec.get("teamId"), operator_namespace, warnings)
         params = {"login_user": superuser.get("username") or settings.super_username, "login_password": superuser["password"],
                   "login_host": master["status"]["podIP"], "login_port": db_port(self.port), "login_db": "postgres",
-                  "login_unix_socket": "", "ssl_mode": ssl_mode(), "connect_timeout": CONNECT_TIMEOUT}
+                  "login_unix_socket": "", "ssl_mode": ssl_mode(), "connect_timeout": CONNECT_TIMEOUT,
+                  "statement_timeout": statement_timeout()}
         if not pgconn.HAS_PSYCOPG2:
             raise PgkubeError("psycopg2 is required to sync roles and databases (install psycopg2-binary, or set enable_database_access false)")
         conn = self.connect(params)
         try:
             report = sync(conn, params, manifest, settings, secrets=credentials, infra_roles=infra, team_roles=team, rotate=True)
+        except pgconn.SQL_ERRORS as exc:
+            raise pgconn.sql_error(exc, params)
         finally:
             conn.close()
         written = self.write_rotated(names, report.credential_updates) if report.credential_updates else []

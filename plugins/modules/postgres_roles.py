@@ -60,6 +60,11 @@ options:
       ca_cert:
         description: Path of the CA certificate of the API server.
         type: path
+      request_timeout:
+        description:
+          - Seconds each Kubernetes API request may take; an API server that does not answer in time fails the task
+            with a message naming it. Defaults to the environment variable C(PGKUBE_REQUEST_TIMEOUT), else 30.
+        type: float
   operator_config:
     description:
       - Operator configuration as flat keys of the operator ConfigMap (C(super_username), C(protected_role_names), C(team_admin_role),
@@ -206,7 +211,7 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible_collections.pgkube.operator.plugins.module_utils.errors import PgkubeError
 from ansible_collections.pgkube.operator.plugins.module_utils.roles import cluster_ref as cref
 from ansible_collections.pgkube.operator.plugins.module_utils.roles.connection import (
-    CONNECTION_ARGUMENT_SPEC, HAS_PSYCOPG2, PSYCOPG2_IMPORT_ERROR, connect,
+    CONNECTION_ARGUMENT_SPEC, HAS_PSYCOPG2, PSYCOPG2_IMPORT_ERROR, SQL_ERRORS, connect, sql_error,
 )
 from ansible_collections.pgkube.operator.plugins.module_utils.roles.infrastructure import infrastructure_roles, parse_definitions
 from ansible_collections.pgkube.operator.plugins.module_utils.roles.settings import RoleSettings
@@ -233,6 +238,7 @@ def argument_spec():
             api_key=dict(type="str", no_log=True),
             validate_certs=dict(type="bool"),
             ca_cert=dict(type="path"),
+            request_timeout=dict(type="float"),
         )),
         operator_config=dict(type="dict", default={}),
         operator_namespace=dict(type="str", default="default"),
@@ -373,6 +379,8 @@ def main():
             result["diff"] = dict(prepared="\n".join(report.queries))
     except PgkubeError as exc:
         module.fail_json(msg=str(exc), **result)
+    except SQL_ERRORS as exc:
+        module.fail_json(msg=str(sql_error(exc, params)), **result)
     except Exception as exc:  # unexpected: report the type, never the values
         module.fail_json(msg="postgres_roles failed: %s" % type(exc).__name__, exception=traceback.format_exc(), **result)
     finally:

@@ -137,3 +137,20 @@ def test_system_databases_are_never_re_owned(pg, run_module, database):
     assert ("spec.databases.%s" % database) in result["msg"] and "system database" in result["msg"]
     assert dict(pg.query("SELECT datname, pg_get_userbyid(datdba) FROM pg_database")) == owners
     assert "owner1" not in role_names(pg)
+
+
+def test_a_statement_that_waits_too_long_fails_naming_the_server(pg, run_module):
+    """Every statement is bounded (statement_timeout): a sync stuck behind a lock on the role catalog
+    fails with a message naming the server instead of hanging (issue 12, defect 12)."""
+    blocker = pg.connect(autocommit=False)
+    try:
+        with blocker.cursor() as cur:
+            cur.execute("LOCK TABLE pg_auth_members IN ACCESS EXCLUSIVE MODE")  # the catalog query reads it; logging in does not
+        result = run_module({"definition": manifest(users={"good": []}), "operator_config": CONFIG, "statement_timeout": 1},
+                            expect_failure=True)
+    finally:
+        blocker.rollback()
+        blocker.close()
+    assert "statement timeout" in result["msg"], result["msg"]
+    assert "PostgreSQL at %s:%d" % (pg.sockdir, pg.port) in result["msg"], result["msg"]
+    assert "good" not in role_names(pg)
