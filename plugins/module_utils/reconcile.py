@@ -23,7 +23,10 @@ Order (reference §5.3-§5.5, §5.11, §5.12):
    failing during a Sync keeps ``Running`` with ``Reconciled=False/RolesSyncFailed``.
 
 A reconcile of a ``Running`` cluster with nothing to do makes no write at all: no status write
-(the computed status equals the stored one), no Event.
+(the computed status equals the stored one), no Event. Only the status fields the installed CRD
+keeps are compared and written (``status_schema``): on the Zalando operator's CRD that is
+``PostgresClusterStatus`` alone, so there is no ``Update`` phase (it needs ``observedGeneration``)
+and no PodsReady transition Event (it needs the ``PodsReady`` condition).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -34,6 +37,7 @@ import copy
 import datetime
 
 from ansible_collections.pgkube.operator.plugins.module_utils import status as st
+from ansible_collections.pgkube.operator.plugins.module_utils.status_schema import learn_from_write, status_schema
 from ansible_collections.pgkube.operator.plugins.module_utils.cluster_sync import delete_cluster, parse_cluster, sync_cluster
 from ansible_collections.pgkube.operator.plugins.module_utils.errors import ConfigurationError, KubernetesError, ValidationError
 from ansible_collections.pgkube.operator.plugins.module_utils.desired.labels import selector_labels
@@ -123,6 +127,7 @@ class _Context:
         self.namespace = meta.get("namespace") or "default"
         self.generation = meta.get("generation")
         self.current_status = cr.get("status") if isinstance(cr.get("status"), dict) else {}
+        self.schema = status_schema(api)
 
     def event(self, event_type, reason, message):
         self.recorder.event(self.cr, event_type, reason, message)
@@ -131,12 +136,19 @@ class _Context:
     def write_status(self, cluster_status, message=None, reason=None, observed=True, extra_conditions=None):
         """Write the status when it differs from the stored one; returns True when written."""
         new = st.build_status(self.current_status, cluster_status, self.generation, message, reason, observed, extra_conditions)
-        patch = st.status_patch(self.current_status, new)
         self.result.status = cluster_status
+        patch = st.status_patch(self.schema.restrict(self.current_status), self.schema.restrict(new))
         if patch is None:
             return False
-        self.api.patch(KIND, API_VERSION, self.namespace, self.name, patch, subresource="status")
-        self.current_status = new
+        fresh = status_schema(self.api, refresh=True)
+        if fresh != self.schema:
+            self.schema = fresh
+            patch = st.status_patch(fresh.restrict(self.current_status), fresh.restrict(new))
+            if patch is None:
+                return False
+        stored = self.api.patch(KIND, API_VERSION, self.namespace, self.name, patch, subresource="status")
+        self.schema = learn_from_write(self.api, patch["status"], (stored or {}).get("status")) or self.schema
+        self.current_status = self.schema.restrict(new)
         self.result.status_written = True
         self.result.changed = True
         return True
@@ -290,6 +302,8 @@ def _emit_pods_events(ctx, pods_ready):
     """On a ``PodsReady`` transition: Normal ``StatefulSet`` "Pods are ready" (as upstream, once the
     wanted pods are ready) or Warning ``PodsNotReady`` when ready pods stop being ready. The
     condition holds counts only, so a resync with no change in readiness sends nothing."""
+    if not ctx.schema.keeps("conditions"):
+        return
     previous = (st.condition_of(ctx.current_status, st.PODS_READY) or {}).get("status")
     now = pods_ready.get("status")
     if now == "True" and pods_ready.get("reason") == "PodsReady" and previous != "True":
@@ -349,7 +363,7 @@ def _invalid(ctx, exc):
 def _reconcile(ctx, sync_roles):
     result = ctx.result
     _sync_finalizer(ctx)
-    phase = st.phase_for(ctx.cr, _statefulset_exists(ctx))
+    phase = st.phase_for(ctx.cr, _statefulset_exists(ctx), knows_generation=ctx.schema.keeps("observedGeneration"))
     result.phase = phase
     try:
         parse_cluster(_manifest(ctx.cr), ctx.cfg)

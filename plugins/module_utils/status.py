@@ -103,11 +103,14 @@ def safe_message(text, limit=MAX_MESSAGE):
     return text
 
 
-def phase_for(cr, statefulset_exists):
+def phase_for(cr, statefulset_exists, knows_generation=True):
     """Which upstream operation this reconcile is: Create (no StatefulSet yet), Update (the
-    generation changed since ``status.observedGeneration``) or Sync."""
+    generation changed since ``status.observedGeneration``) or Sync. ``knows_generation`` False
+    (the CRD drops ``observedGeneration``): Create or Sync only."""
     if not statefulset_exists:
         return PHASE_CREATE
+    if not knows_generation:
+        return PHASE_SYNC
     status = (cr or {}).get("status") or {}
     observed = status.get("observedGeneration") if isinstance(status, dict) else None
     generation = ((cr or {}).get("metadata") or {}).get("generation")
