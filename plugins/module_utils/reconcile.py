@@ -377,8 +377,6 @@ def _reconcile(ctx, sync_roles):
         ctx.write_status(st.IN_PROGRESS_STATUS[phase], observed=False)
         if phase == st.PHASE_CREATE:
             ctx.event("Normal", "Create", "Started creation of new cluster resources")
-        else:
-            ctx.event("Normal", "Update", "Started update of cluster resources (generation %s)" % ctx.generation)
     try:
         sync = sync_cluster(ctx.api, _manifest(ctx.cr), ctx.cfg)
     except ConfigurationError as exc:
@@ -397,6 +395,10 @@ def _reconcile(ctx, sync_roles):
     result.warnings = list(sync.warnings)
     result.notes = sync.notes
     result.changed = result.changed or sync.changed
+    if phase == st.PHASE_UPDATE and sync.changed:
+        # only an update that changed objects is an Event (a new generation may change none)
+        ctx.event("Normal", "Update", "Updated cluster resources for generation %s: %d object change%s"
+                  % (ctx.generation, len(sync.actions), "" if len(sync.actions) == 1 else "s"))
     _emit_sync_events(ctx, sync, phase)
     conditions = [st.pods_condition(sync.pods, sync.instances, ctx.generation)]
     _emit_pods_events(ctx, conditions[0])
