@@ -19,6 +19,7 @@ from ansible_collections.pgkube.operator.plugins.module_utils.desired.labels imp
 from ansible_collections.pgkube.operator.plugins.module_utils.desired.secrets import secret_users
 from ansible_collections.pgkube.operator.plugins.module_utils.execute.kube import apply_plan
 from ansible_collections.pgkube.operator.plugins.module_utils.model.manifest import ClusterSpec, validate_cluster_name, validate_instances
+from ansible_collections.pgkube.operator.plugins.module_utils.model.unimplemented import ignored_features, ignored_message
 from ansible_collections.pgkube.operator.plugins.module_utils.observe.cluster import (
     observe_objects, observe_owned, observe_pods, observe_secrets,
 )
@@ -30,8 +31,9 @@ REDACTED = "<redacted>"
 class SyncResult:
     """What a sync or delete did (or, in check mode, would do)."""
 
-    def __init__(self, cluster, plan, warnings, diff=None, pods=None, instances=None):
+    def __init__(self, cluster, plan, warnings, diff=None, pods=None, instances=None, ignored=None):
         self.cluster = cluster
+        self.ignored = list(ignored or [])  # [(field, what is not done)]: accepted fields with no effect yet
         self.plan = plan
         self.warnings = list(warnings)
         self.diff = diff
@@ -130,6 +132,9 @@ def sync_cluster(api, manifest, cfg, want_diff=False):
     """Converge every Kubernetes object of the cluster; returns a SyncResult."""
     cluster = parse_cluster(manifest, cfg)
     warnings = list(getattr(cluster, "warnings", []) or [])
+    ignored = ignored_features(cluster)
+    if ignored:
+        warnings.append(ignored_message(ignored))
     if cfg.enable_owner_references:
         _resolve_uid(api, cluster, warnings)
     users = secret_users(cluster, cfg, warnings=[])
@@ -147,7 +152,7 @@ def sync_cluster(api, manifest, cfg, want_diff=False):
     if plan.actions:
         apply_plan(api, plan)
     instances = desired.by_kind("StatefulSet")[0]["spec"].get("replicas")
-    return SyncResult(cluster, plan, warnings, diff, pods=pods, instances=instances)
+    return SyncResult(cluster, plan, warnings, diff, pods=pods, instances=instances, ignored=ignored)
 
 
 def delete_cluster(api, manifest, cfg, want_diff=False):

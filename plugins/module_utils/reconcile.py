@@ -42,6 +42,7 @@ from ansible_collections.pgkube.operator.plugins.module_utils.cluster_sync impor
 from ansible_collections.pgkube.operator.plugins.module_utils.errors import ConfigurationError, KubernetesError, ValidationError
 from ansible_collections.pgkube.operator.plugins.module_utils.desired.labels import selector_labels
 from ansible_collections.pgkube.operator.plugins.module_utils.events import NullRecorder
+from ansible_collections.pgkube.operator.plugins.module_utils.model.unimplemented import ignored_message
 from ansible_collections.pgkube.operator.plugins.module_utils.execute.kube import apply_plan
 from ansible_collections.pgkube.operator.plugins.module_utils.observe.cluster import observe_owned
 from ansible_collections.pgkube.operator.plugins.module_utils.plan.planner import plan_delete
@@ -312,6 +313,22 @@ def _emit_pods_events(ctx, pods_ready):
         ctx.event("Warning", "PodsNotReady", "Pods are not ready: %s" % pods_ready.get("message"))
 
 
+def _features(ctx, sync, phase):
+    """The ``FeaturesSupported`` condition, and a Warning Event ``NotImplemented`` when the list of accepted
+    fields without effect changes (on a CRD that keeps no conditions: on Create and Update only)."""
+    message = ignored_message(sync.ignored) if sync.ignored else None
+    wanted = st.features_condition(message, ctx.generation)
+    if message:
+        if ctx.schema.keeps("conditions"):
+            previous = st.condition_of(ctx.current_status, st.FEATURES_SUPPORTED) or {}
+            announce = (previous.get("status"), previous.get("message")) != ("False", wanted["message"])
+        else:
+            announce = phase != st.PHASE_SYNC
+        if announce:
+            ctx.event("Warning", st.NOT_IMPLEMENTED, message)
+    return wanted
+
+
 def _roles_changed(outcome):
     if outcome is None:
         return False
@@ -402,6 +419,7 @@ def _reconcile(ctx, sync_roles):
     _emit_sync_events(ctx, sync, phase)
     conditions = [st.pods_condition(sync.pods, sync.instances, ctx.generation)]
     _emit_pods_events(ctx, conditions[0])
+    conditions.append(_features(ctx, sync, phase))
     message = None
     if sync.rolling_update_pods:
         message = "Last reconciliation succeeded; pods waiting for a rolling update: %s" % ", ".join(sync.rolling_update_pods)

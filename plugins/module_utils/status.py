@@ -12,6 +12,8 @@
   failed (reason ``InvalidManifest``, ``InvalidConfiguration`` or ``<Phase>Failed``, the error
   as message), ``Unknown`` while a reconcile is in progress.
 - ``PodsReady``: how many of the wanted pods are ready (``pods_condition``).
+- ``FeaturesSupported``: ``True`` when every field the manifest sets takes effect; ``False`` with
+  reason ``NotImplemented`` naming the accepted fields that have no effect yet (``features_condition``).
 - ``RolesSynced`` (only when the reconcile runs a role step): ``True`` when the roles and databases
   of the manifest were synced in PostgreSQL, ``Unknown`` while the step is skipped (reason
   ``WaitingForMaster``, ``Standby``, ``NoInstances``, ``DatabaseAccessDisabled``), ``False`` when
@@ -53,6 +55,8 @@ READY = "Ready"
 RECONCILED = "Reconciled"
 PODS_READY = "PodsReady"
 ROLES_SYNCED = "RolesSynced"
+FEATURES_SUPPORTED = "FeaturesSupported"
+NOT_IMPLEMENTED = "NotImplemented"
 OUR_CONDITIONS = (READY, RECONCILED)
 
 MAX_MESSAGE = 1000
@@ -206,6 +210,14 @@ def pods_condition(pods, instances, generation=None):
     return condition(PODS_READY, "False", "PodsNotReady", message, generation)
 
 
+def features_condition(ignored_message=None, generation=None):
+    """``FeaturesSupported``: ``False`` / ``NotImplemented`` with ``ignored_message`` when the manifest sets
+    fields that have no effect yet (model/unimplemented.py), else ``True``."""
+    if ignored_message:
+        return condition(FEATURES_SUPPORTED, "False", NOT_IMPLEMENTED, ignored_message, generation)
+    return condition(FEATURES_SUPPORTED, "True", "AllImplemented", "Every field the manifest sets takes effect", generation)
+
+
 def roles_condition(outcome, generation=None, error=None):
     """``RolesSynced`` from the outcome of the role step (reconcile's ``sync_roles``).
 
@@ -269,7 +281,7 @@ def condition_of(status, ctype):
 __all__ = [
     "CREATING", "UPDATING", "RUNNING", "CREATE_FAILED", "UPDATE_FAILED", "SYNC_FAILED", "INVALID", "UNKNOWN", "STATUS_VALUES",
     "PHASE_CREATE", "PHASE_UPDATE", "PHASE_SYNC", "FAILED_STATUS", "IN_PROGRESS_STATUS", "READY", "RECONCILED", "PODS_READY", "pods_condition", "pod_ready",
-    "ROLES_SYNCED", "roles_condition",
+    "ROLES_SYNCED", "roles_condition", "FEATURES_SUPPORTED", "NOT_IMPLEMENTED", "features_condition",
     "now_rfc3339", "safe_message", "phase_for", "condition", "merge_conditions", "build_status", "status_changed", "status_patch",
     "condition_of",
 ]
