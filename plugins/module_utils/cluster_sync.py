@@ -20,9 +20,11 @@ from ansible_collections.pgkube.operator.plugins.module_utils.desired.secrets im
 from ansible_collections.pgkube.operator.plugins.module_utils.execute.kube import apply_plan
 from ansible_collections.pgkube.operator.plugins.module_utils.model.manifest import ClusterSpec, validate_cluster_name, validate_instances
 from ansible_collections.pgkube.operator.plugins.module_utils.model.unimplemented import ignored_features, ignored_message
+from ansible_collections.pgkube.operator.plugins.module_utils.desired.naming import REGENERATED_PASSWORD_ANNOTATION
 from ansible_collections.pgkube.operator.plugins.module_utils.observe.cluster import (
-    observe_objects, observe_owned, observe_pods, observe_secrets,
+    label_selector, observe_objects, observe_owned, observe_pods, observe_secrets,
 )
+from ansible_collections.pgkube.operator.plugins.module_utils.status import now_rfc3339
 from ansible_collections.pgkube.operator.plugins.module_utils.plan.planner import plan_cluster, plan_delete
 
 REDACTED = "<redacted>"
@@ -128,6 +130,27 @@ def _resolve_uid(api, cluster, warnings):
     cluster.uid = current["metadata"].get("uid")
 
 
+def _data_exists(api, cluster, cfg, observed):
+    """The cluster has data already: its StatefulSet exists, or PVCs of it were kept (a re-created cluster)."""
+    if observed.get(("StatefulSet", cluster.namespace, cluster.name)) is not None:
+        return True
+    return bool(api.list("PersistentVolumeClaim", "v1", cluster.namespace, label_selector(selector_labels(cluster, cfg))))
+
+
+def mark_regenerated_secrets(api, cluster, cfg, plan, observed):
+    """Credentials Secrets created while the cluster's data exists carry ``REGENERATED_PASSWORD_ANNOTATION``:
+    their password is new, PostgreSQL may know the role with another one, and the role step must not push
+    it (docs/roles.md "Regenerated credentials"). Returns the names marked. Reads PVCs only when a Secret
+    is about to be created for a cluster without a StatefulSet."""
+    created = [a for a in plan.actions if a.kind == "Secret" and a.action == "create" and a.body is not None]
+    if not created or not _data_exists(api, cluster, cfg, observed):
+        return []
+    stamp = now_rfc3339()
+    for action in created:
+        action.body.setdefault("metadata", {}).setdefault("annotations", {})[REGENERATED_PASSWORD_ANNOTATION] = stamp
+    return sorted(a.name for a in created)
+
+
 def sync_cluster(api, manifest, cfg, want_diff=False):
     """Converge every Kubernetes object of the cluster; returns a SyncResult."""
     cluster = parse_cluster(manifest, cfg)
@@ -146,6 +169,7 @@ def sync_cluster(api, manifest, cfg, want_diff=False):
     observed = observe_objects(api, desired.objects)
     pods = observe_pods(api, cluster.namespace, selector_labels(cluster, cfg))
     plan = plan_cluster(desired.objects, observed, cfg, pods=pods)
+    mark_regenerated_secrets(api, cluster, cfg, plan, observed)
     diff = None
     if want_diff:
         diff = _diff(plan, observed, dict(((o["kind"], o["metadata"].get("namespace"), o["metadata"]["name"]), o) for o in desired.objects))

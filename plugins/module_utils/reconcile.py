@@ -134,9 +134,10 @@ class _Context:
         self.recorder.event(self.cr, event_type, reason, message)
         self.result.events.append(self.recorder.recorded[-1])
 
-    def write_status(self, cluster_status, message=None, reason=None, observed=True, extra_conditions=None):
+    def write_status(self, cluster_status, message=None, reason=None, observed=True, extra_conditions=None, reconciled_ok=True):
         """Write the status when it differs from the stored one; returns True when written."""
-        new = st.build_status(self.current_status, cluster_status, self.generation, message, reason, observed, extra_conditions)
+        new = st.build_status(self.current_status, cluster_status, self.generation, message, reason, observed, extra_conditions,
+                              reconciled_ok)
         self.result.status = cluster_status
         patch = st.status_patch(self.schema.restrict(self.current_status), self.schema.restrict(new))
         if patch is None:
@@ -352,6 +353,20 @@ def _emit_roles_events(ctx, outcome, phase):
             ctx.event("Warning", "Roles", str(warning))
 
 
+def _announce_roles_problem(ctx, roles, phase):
+    """A Warning Event ``Roles`` when ``RolesSynced`` turns False with a new reason or message (held passwords,
+    a superuser that cannot log in); a resync that finds the same writes nothing."""
+    if roles.get("status") != "False":
+        return
+    if ctx.schema.keeps("conditions"):
+        previous = st.condition_of(ctx.current_status, st.ROLES_SYNCED) or {}
+        if (previous.get("status"), previous.get("reason"), previous.get("message")) == ("False", roles["reason"], roles["message"]):
+            return
+    elif phase == st.PHASE_SYNC:
+        return
+    ctx.event("Warning", "Roles", roles["message"])
+
+
 def _fail(ctx, phase, exc, reason=None, extra_conditions=None):
     """Phase-failed status and a Warning Event; never raises for a status write error."""
     result = ctx.result
@@ -435,14 +450,21 @@ def _reconcile(ctx, sync_roles):
                 result.exception = exc
                 ctx.event("Warning", "Sync", "Could not sync roles and databases: %s" % result.error)
                 ctx.write_status(st.RUNNING, "Roles and databases not in sync: %s" % result.error, "RolesSyncFailed",
-                                 extra_conditions=conditions + roles)
+                                 extra_conditions=conditions + roles, reconciled_ok=False)
                 return
             _fail(ctx, phase, exc, "RolesSyncFailed", extra_conditions=conditions + roles)
             return
         result.roles_result = outcome
         result.changed = result.changed or _roles_changed(outcome)
         _emit_roles_events(ctx, outcome, phase)
-        conditions.append(st.roles_condition(outcome, ctx.generation))
+        roles = st.roles_condition(outcome, ctx.generation)
+        _announce_roles_problem(ctx, roles, phase)
+        conditions.append(roles)
+        if getattr(outcome, "blocking", False):
+            # the step could not do its work (the superuser cannot log in): retried, and said so
+            result.requeue = True
+            ctx.write_status(st.RUNNING, roles["message"], roles["reason"], extra_conditions=conditions, reconciled_ok=False)
+            return
     ctx.write_status(st.RUNNING, message, extra_conditions=conditions)
 
 

@@ -165,11 +165,15 @@ def merge_conditions(current, wanted):
     return result
 
 
-def _conditions_for(cluster_status, generation, message, reason=None):
-    """Ready and Reconciled for a cluster status."""
+def _conditions_for(cluster_status, generation, message, reason=None, reconciled_ok=True):
+    """Ready and Reconciled for a cluster status (``reconciled_ok`` False: Running, but the reconcile did not
+    finish, e.g. the role step failed: Reconciled is False with ``reason``)."""
     if cluster_status == RUNNING:
         ready = ("True", RUNNING, "All Kubernetes objects of the cluster match the manifest")
-        reconciled = ("True", reason or "Synced", message or "Last reconciliation succeeded")
+        if reconciled_ok:
+            reconciled = ("True", reason or "Synced", message or "Last reconciliation succeeded")
+        else:
+            reconciled = ("False", reason or "Failed", message or "The last reconciliation did not finish")
     elif cluster_status in (CREATING, UPDATING):
         ready = ("False", cluster_status, "%s the cluster's Kubernetes objects" % ("Creating" if cluster_status == CREATING else "Updating"))
         reconciled = ("Unknown", reason or "InProgress", message or "Reconciliation in progress")
@@ -235,7 +239,8 @@ def roles_condition(outcome, generation=None, error=None):
     return condition(ROLES_SYNCED, "True", "Synced", "Roles and databases are in sync", generation)
 
 
-def build_status(current, cluster_status, generation=None, message=None, reason=None, observed=True, extra_conditions=None):
+def build_status(current, cluster_status, generation=None, message=None, reason=None, observed=True, extra_conditions=None,
+                 reconciled_ok=True):
     """The new ``status`` dict.
 
     ``current`` is the resource's current ``status`` (or None); ``cluster_status`` one of
@@ -249,7 +254,7 @@ def build_status(current, cluster_status, generation=None, message=None, reason=
     if observed and generation is not None:
         status["observedGeneration"] = int(generation)
     cond_generation = generation if observed else current.get("observedGeneration")
-    wanted = _conditions_for(cluster_status, cond_generation, message, reason) + list(extra_conditions or [])
+    wanted = _conditions_for(cluster_status, cond_generation, message, reason, reconciled_ok) + list(extra_conditions or [])
     status["conditions"] = merge_conditions(current.get("conditions"), wanted)
     return status
 

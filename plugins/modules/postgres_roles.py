@@ -202,6 +202,14 @@ secrets_updated:
   returned: always
   type: list
   elements: str
+passwords_held:
+  description:
+    - Users whose credentials Secret carries the annotation C(pgkube.operator/regenerated-password) (created anew while the
+      cluster's data existed) and whose role exists in PostgreSQL with another password, which it keeps.
+    - Remove the annotation from the Secret to apply its password, or write the role's old password into it.
+  returned: always
+  type: list
+  elements: str
 '''
 
 import traceback
@@ -336,7 +344,7 @@ def main():
     params = dict(module.params)
     result = dict(changed=False, queries=[], roles_created=[], roles_altered=[], roles_renamed=[], roles_dropped=[],
                   databases_created=[], databases_altered=[], databases_renamed=[], databases_dropped=[], rotation=[],
-                  secrets_updated=[])
+                  secrets_updated=[], passwords_held=[])
     conn = None
     try:
         settings = load_settings(params["operator_config"])
@@ -372,6 +380,9 @@ def main():
             cref.write_credentials(client, cluster, report.credential_updates, check_mode=module.check_mode)
         for warning in infra_warnings + team_warnings + report.warnings:
             module.warn(warning)
+        if report.passwords_held:
+            module.warn("passwords not applied, the roles keep theirs (their Secrets were created anew, annotation "
+                        "pgkube.operator/regenerated-password): %s" % ", ".join(report.passwords_held))
         data = report.as_dict()
         data.pop("warnings", None)
         result.update(data)

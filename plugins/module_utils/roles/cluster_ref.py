@@ -36,7 +36,7 @@ except ImportError:
 
     HAS_KUBERNETES = False
 
-from ansible_collections.pgkube.operator.plugins.module_utils.desired.naming import format_secret_name
+from ansible_collections.pgkube.operator.plugins.module_utils.desired.naming import REGENERATED_PASSWORD_ANNOTATION, format_secret_name
 from ansible_collections.pgkube.operator.plugins.module_utils.errors import KubernetesError, ValidationError
 from ansible_collections.pgkube.operator.plugins.module_utils.kube.api import TRANSPORT_ERRORS, transport_error
 from ansible_collections.pgkube.operator.plugins.module_utils.roles.prepared import prepared_databases
@@ -144,8 +144,9 @@ def resolve(client, name, namespace, settings, secret_template=None, cluster_dom
         if secret is None:
             continue
         data = decode_secret_data(secret.get("data"))
+        annotations = (secret.get("metadata") or {}).get("annotations") or {}
         credentials[user] = {"username": data.get("username", user), "password": data.get("password"),
-                             "nextRotation": data.get("nextRotation")}
+                             "nextRotation": data.get("nextRotation"), "regenerated": REGENERATED_PASSWORD_ANNOTATION in annotations}
         secret_names[user] = (user_ns, sname)
     host = "%s.%s.svc.%s" % (name, namespace, cluster_domain)
     return ClusterRef(manifest, host, credentials, secret_names)

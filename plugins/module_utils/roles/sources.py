@@ -118,6 +118,9 @@ def build_desired(manifest, settings, credentials=None, infra_roles=(), team_rol
             cred = credentials.get(role.name)
             if cred is not None and cred.password is not None:
                 role.password = cred.password
+                if cred.regenerated:
+                    # a new password for a role PostgreSQL may know with another one: used to create it only
+                    role.keep_password = role.regenerated = True
         elif role.origin == ORIGIN_TEAMS_API:
             role.password = None
 

@@ -37,10 +37,10 @@ class RoleSpec:
     """
 
     __slots__ = ("name", "origin", "flags", "member_of", "admin_role", "parameters",
-                 "is_db_owner", "rotation_parent", "_password", "path", "keep_password")
+                 "is_db_owner", "rotation_parent", "_password", "path", "keep_password", "regenerated")
 
     def __init__(self, name, origin, flags=None, member_of=None, admin_role=None, parameters=None,
-                 password=None, is_db_owner=False, rotation_parent=None, path=None, keep_password=False):
+                 password=None, is_db_owner=False, rotation_parent=None, path=None, keep_password=False, regenerated=False):
         self.name = name
         self.origin = origin
         self.flags = sorted(set(flags or []))
@@ -52,6 +52,7 @@ class RoleSpec:
         self.rotation_parent = rotation_parent
         self.path = path or name
         self.keep_password = keep_password
+        self.regenerated = regenerated  # the password comes from a regenerated Secret (see secrets_data.Credential)
 
     @property
     def password(self):
