@@ -50,7 +50,7 @@ except ImportError:  # pragma: no cover - kubernetes depends on urllib3
     ConnectTimeoutError = ReadTimeoutError = TransportError
 
 MERGE_PATCH = "application/merge-patch+json"
-TRANSPORT_ERRORS = (TransportError, OSError)
+TRANSPORT_ERRORS = (TransportError, OSError)  # what a request that got no answer raises
 
 
 def _timed_out(exc):
@@ -67,7 +67,7 @@ def transport_error(exc, what, endpoint, timeout=None):
     if _timed_out(exc) and timeout:
         return KubernetesError("the Kubernetes API server at %s did not answer within %gs (%s)" % (endpoint, timeout, what))
     reason = getattr(exc, "reason", None) or exc
-    return KubernetesError("cannot reach the Kubernetes API server at %s (%s): %s" % (endpoint, what, str(reason).split("\n")[0][:300]))
+    return KubernetesError("cannot reach the Kubernetes API server at %s (%s): %s" % (endpoint, what, (str(reason).splitlines() or [""])[0][:300]))
 
 
 def _api_error(exc, what):
@@ -117,7 +117,7 @@ class KubeApi:
                 self._resources[key] = self.client.resources.get(api_version=api_version, kind=kind)
             except ResourceNotFoundError:
                 raise KubernetesError("the API server does not serve %s in %s (is the CRD installed?)" % (kind, api_version), status=404)
-            except TRANSPORT_ERRORS as exc:
+            except (TransportError, OSError) as exc:
                 raise transport_error(exc, "discovering %s %s" % (api_version, kind), self.endpoint, self.timeout)
         return self._resources[key]
 
@@ -144,7 +144,7 @@ class KubeApi:
             return None
         except DynamicApiError as exc:
             raise _api_error(exc, "reading " + _describe(kind, namespace, name))
-        except TRANSPORT_ERRORS as exc:
+        except (TransportError, OSError) as exc:
             raise transport_error(exc, "reading " + _describe(kind, namespace, name), self.endpoint, self.timeout)
 
     def list(self, kind, api_version, namespace=None, label_selector=None):
@@ -164,7 +164,7 @@ class KubeApi:
             return list(resource.get(**self._timed(params)).to_dict().get("items") or [])
         except DynamicApiError as exc:
             raise _api_error(exc, "listing %s in %s" % (kind, namespace or "all namespaces"))
-        except TRANSPORT_ERRORS as exc:
+        except (TransportError, OSError) as exc:
             raise transport_error(exc, "listing %s in %s" % (kind, namespace or "all namespaces"), self.endpoint, self.timeout)
 
     def create(self, obj):
@@ -177,7 +177,7 @@ class KubeApi:
             return resource.create(body=obj, namespace=namespace, **self._write_params({})).to_dict()
         except DynamicApiError as exc:
             raise _api_error(exc, "creating " + _describe(kind, namespace, obj["metadata"].get("name")))
-        except TRANSPORT_ERRORS as exc:
+        except (TransportError, OSError) as exc:
             raise transport_error(exc, "creating " + _describe(kind, namespace, obj["metadata"].get("name")), self.endpoint, self.timeout)
 
     def replace(self, obj):
@@ -190,7 +190,7 @@ class KubeApi:
             return resource.replace(body=obj, namespace=namespace, **self._write_params({})).to_dict()
         except DynamicApiError as exc:
             raise _api_error(exc, "replacing " + _describe(kind, namespace, obj["metadata"].get("name")))
-        except TRANSPORT_ERRORS as exc:
+        except (TransportError, OSError) as exc:
             raise transport_error(exc, "replacing " + _describe(kind, namespace, obj["metadata"].get("name")), self.endpoint, self.timeout)
 
     def patch(self, kind, api_version, namespace, name, patch, subresource=None):
@@ -205,7 +205,7 @@ class KubeApi:
                                   **self._write_params({})).to_dict()
         except DynamicApiError as exc:
             raise _api_error(exc, "patching " + _describe(kind, namespace, name))
-        except TRANSPORT_ERRORS as exc:
+        except (TransportError, OSError) as exc:
             raise transport_error(exc, "patching " + _describe(kind, namespace, name), self.endpoint, self.timeout)
 
     def replace_status(self, obj):
@@ -217,8 +217,9 @@ class KubeApi:
             return resource.replace(body=obj, namespace=obj["metadata"].get("namespace"), **self._write_params({})).to_dict()
         except DynamicApiError as exc:
             raise _api_error(exc, "updating the status of " + _describe(obj["kind"], obj["metadata"].get("namespace"), obj["metadata"]["name"]))
-        except TRANSPORT_ERRORS as exc:
-            raise transport_error(exc, "updating the status of " + _describe(obj["kind"], obj["metadata"].get("namespace"), obj["metadata"]["name"]), self.endpoint, self.timeout)
+        except (TransportError, OSError) as exc:
+            what = "updating the status of " + _describe(obj["kind"], obj["metadata"].get("namespace"), obj["metadata"]["name"])
+            raise transport_error(exc, what, self.endpoint, self.timeout)
 
     def delete(self, kind, api_version, namespace, name, propagation_policy=None):
         """Delete; returns False when the object was already gone."""
@@ -235,5 +236,5 @@ class KubeApi:
             return False
         except DynamicApiError as exc:
             raise _api_error(exc, "deleting " + _describe(kind, namespace, name))
-        except TRANSPORT_ERRORS as exc:
+        except (TransportError, OSError) as exc:
             raise transport_error(exc, "deleting " + _describe(kind, namespace, name), self.endpoint, self.timeout)

@@ -42,11 +42,6 @@ except ImportError:
     class CoreException(Exception):
         """Stand-in when kubernetes.core is missing (the caller reports that)."""
 
-try:
-    import urllib3
-except ImportError:  # pragma: no cover - kubernetes depends on urllib3
-    urllib3 = None
-
 DEFAULT_REQUEST_TIMEOUT = 30.0
 REQUEST_TIMEOUT_ENV = "PGKUBE_REQUEST_TIMEOUT"
 

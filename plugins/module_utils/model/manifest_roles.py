@@ -80,9 +80,9 @@ def check_rotation_names(fields, users, path):
     """A dated rotation role ``<user>YYMMDD`` must fit PostgreSQL's 63 bytes."""
     for index, user in enumerate(users):
         if name_bytes(user) + ROTATION_SUFFIX_LENGTH > MAX_NAME_BYTES:
+            most = MAX_NAME_BYTES - ROTATION_SUFFIX_LENGTH
             fields.error(join(path, index), "user %r is %d bytes long; its rotation role %s<YYMMDD> would pass PostgreSQL's %d bytes "
-                         "(rotated users may have at most %d)" % (user, name_bytes(user), user, MAX_NAME_BYTES,
-                                                                   MAX_NAME_BYTES - ROTATION_SUFFIX_LENGTH))
+                         "(rotated users may have at most %d)" % (user, name_bytes(user), user, MAX_NAME_BYTES, most))
 
 
 def check_prepared_names(fields, prepared, path):

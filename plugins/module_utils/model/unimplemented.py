@@ -13,6 +13,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+
 def master_pooler_wanted(spec):
     """Upstream: ``enableConnectionPooler: true``, or a ``connectionPooler`` section with the flag unset."""
     flag = spec.get("enableConnectionPooler")

@@ -38,7 +38,7 @@ except ImportError:
 
 from ansible_collections.pgkube.operator.plugins.module_utils.desired.naming import REGENERATED_PASSWORD_ANNOTATION, format_secret_name
 from ansible_collections.pgkube.operator.plugins.module_utils.errors import KubernetesError, ValidationError
-from ansible_collections.pgkube.operator.plugins.module_utils.kube.api import TRANSPORT_ERRORS, transport_error
+from ansible_collections.pgkube.operator.plugins.module_utils.kube.api import TransportError, transport_error
 from ansible_collections.pgkube.operator.plugins.module_utils.roles.prepared import prepared_databases
 
 CRD_GROUP = "acid.zalan.do"
@@ -72,7 +72,7 @@ def _get(client, api_version, kind, name, namespace):
     except DynamicApiError as exc:
         raise KubernetesError("GET %s %s/%s failed: %s" % (kind, namespace, name, getattr(exc, "reason", exc)),
                               status=getattr(exc, "status", None))
-    except TRANSPORT_ERRORS as exc:
+    except (TransportError, OSError) as exc:
         raise _transport(client, exc, "reading %s %s/%s" % (kind, namespace, name))
 
 
@@ -169,7 +169,7 @@ def write_credentials(client, cluster_ref, updates, check_mode=False):
     written = []
     try:
         resource = client.resource("Secret", "v1")
-    except TRANSPORT_ERRORS as exc:
+    except (TransportError, OSError) as exc:
         raise _transport(client, exc, "discovering v1 Secret")
     for user, cred in sorted(updates.items()):
         if user not in cluster_ref.secret_names:
@@ -184,7 +184,7 @@ def write_credentials(client, cluster_ref, updates, check_mode=False):
             except DynamicApiError as exc:
                 raise KubernetesError("PATCH Secret %s/%s failed: %s" % (namespace, sname, getattr(exc, "reason", "error")),
                                       status=getattr(exc, "status", None))
-            except TRANSPORT_ERRORS as exc:
+            except (TransportError, OSError) as exc:
                 raise _transport(client, exc, "patching Secret %s/%s" % (namespace, sname))
         written.append("%s/%s" % (namespace, sname))
     return written

@@ -79,7 +79,7 @@ def sql_error(exc, params):
     """A ``PgkubeError`` naming the server for a failed statement: PostgreSQL's primary message only
     (never the statement, which may carry a password verifier)."""
     diag = getattr(exc, "diag", None)
-    message = getattr(diag, "message_primary", None) or str(exc).strip().split("\n")[0]
+    message = getattr(diag, "message_primary", None) or (str(exc).strip().splitlines() or [""])[0]
     return PgkubeError("PostgreSQL at %s: %s (%s)" % (endpoint(params), message, type(exc).__name__))
 
 

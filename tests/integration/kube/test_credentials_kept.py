@@ -146,8 +146,8 @@ def test_writing_the_old_password_back_resolves_it_without_a_statement(kubeconfi
     k8s.CoreV1Api(api_client).delete_namespaced_secret(secret_name("zalando"), namespace)
     reconcile(kubeconfig, api_client, namespace, pg_loop)
     assert REGENERATED in (secret(api_client, namespace, "zalando").metadata.annotations or {})
-    k8s.CoreV1Api(api_client).patch_namespaced_secret(secret_name("zalando"), namespace,
-                                                       {"data": {"password": base64.b64encode(old.encode()).decode()}})
+    old_back = {"data": {"password": base64.b64encode(old.encode()).decode()}}
+    k8s.CoreV1Api(api_client).patch_namespaced_secret(secret_name("zalando"), namespace, old_back)
     resolved, _api = reconcile(kubeconfig, api_client, namespace, pg_loop)
     assert resolved.error is None, resolved.error
     assert not [q for q in resolved.roles_result.queries if "zalando" in q], resolved.roles_result.queries

@@ -103,9 +103,11 @@ def test_server_made_scram_verifier_accepted(pg, run_module, password):
 
 def test_system_users_passwords_are_never_changed(pg, run_module):
     """secrets {postgres: ..., standby: ...} must not change the superuser's password (the module's own
-    login, Patroni's) nor the replication user's (every replica's environment); upstream issue 12, defect 5."""
+    login, Patroni's) nor the replication user's (every replica's environment) (issue 12, defect 5)."""
     pg.query("ALTER ROLE postgres PASSWORD 'the-superuser-password'")
-    stored = lambda role: pg.query("SELECT rolpassword FROM pg_authid WHERE rolname = %s", (role,))[0][0]  # noqa: E731
+
+    def stored(role):
+        return pg.query("SELECT rolpassword FROM pg_authid WHERE rolname = %s", (role,))[0][0]
     superuser = stored("postgres")
     first = run_module({"definition": MANIFEST, "operator_config": CONFIG, "secrets": dict(SECRETS, standby="standby-1")})
     assert "standby" in first["roles_created"]  # a missing system user is created with its Secret's password

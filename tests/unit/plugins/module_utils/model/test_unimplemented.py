@@ -35,4 +35,3 @@ def test_the_message_names_fields_and_what_is_not_done():
     assert "spec.enableLogicalBackup (no logical-backup CronJob" in message
     assert st.features_condition(message)["status"] == "False"
     assert st.features_condition(None)["status"] == "True"
-
