@@ -343,6 +343,28 @@ def _reap(pid):
         pass
 
 
+# What service accounts do is written to logs/audit.log (one JSON object per request, metadata only:
+# never a request or response body, so no Secret data): the RBAC test reads which verbs the
+# operator's ServiceAccount really uses. Requests of the admin user (tests, kubectl) and of
+# kube-controller-manager are not recorded.
+AUDIT_POLICY = """apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: [RequestReceived]
+rules:
+- level: Metadata
+  userGroups: ["system:serviceaccounts"]
+- level: None
+"""
+
+
+def audit_args(pki_dir, logs_dir):
+    """kube-apiserver flags for the service-account audit log (writes the policy file next to the PKI)."""
+    policy = os.path.join(pki_dir, "audit-policy.yaml")
+    _write(policy, AUDIT_POLICY.encode("utf-8"))
+    return ["--audit-policy-file=%s" % policy, "--audit-log-path=%s" % os.path.join(logs_dir, "audit.log"),
+            "--audit-log-maxsize=200", "--audit-log-maxbackup=1"]
+
+
 def tail(path, lines=40):
     try:
         with open(path, "rb") as handle:
@@ -473,6 +495,7 @@ class ControlPlane(object):
             "--enable-priority-and-fairness=false",
             "--profiling=false",
         ]
+        argv += audit_args(self.pki, self.logs)
         if not with_kcm:
             # No serviceaccount controller => no "default" ServiceAccount => pods would be refused.
             argv.append("--disable-admission-plugins=ServiceAccount")
@@ -519,7 +542,8 @@ class ControlPlane(object):
         server = "https://127.0.0.1:%d" % ports["apiserver"]
         write_kubeconfig(self.kubeconfig, server, self.pki)
         state = {"dir": self.dir, "bin_dir": bin_dir, "server": server, "ports": ports,
-                 "kubeconfig": self.kubeconfig, "components": {}, "node_address": node_address}
+                 "kubeconfig": self.kubeconfig, "components": {}, "node_address": node_address,
+                 "audit_log": os.path.join(self.logs, "audit.log")}
         self.save(state)
 
         try:

@@ -61,6 +61,14 @@ options:
       - Seconds to wait for a connection.
     type: int
     default: 15
+  statement_timeout:
+    description:
+      - Seconds each SQL statement may run (PostgreSQL's C(statement_timeout) for the module's sessions);
+        V(0) means no limit.
+      - A statement that takes longer, for example one waiting for a lock, fails the task with a message naming the server.
+      - TCP keepalives (10 s idle, 3 probes 5 s apart) end a session whose server stopped answering.
+    type: int
+    default: 60
 notes:
   - The connection options have the names and meaning of the C(community.postgresql) collection.
 requirements:

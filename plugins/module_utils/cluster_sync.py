@@ -18,10 +18,13 @@ from ansible_collections.pgkube.operator.plugins.module_utils.desired.cluster im
 from ansible_collections.pgkube.operator.plugins.module_utils.desired.labels import selector_labels
 from ansible_collections.pgkube.operator.plugins.module_utils.desired.secrets import secret_users
 from ansible_collections.pgkube.operator.plugins.module_utils.execute.kube import apply_plan
-from ansible_collections.pgkube.operator.plugins.module_utils.model.manifest import ClusterSpec, validate_cluster_name
+from ansible_collections.pgkube.operator.plugins.module_utils.model.manifest import ClusterSpec, validate_cluster_name, validate_instances
+from ansible_collections.pgkube.operator.plugins.module_utils.model.unimplemented import ignored_features, ignored_message
+from ansible_collections.pgkube.operator.plugins.module_utils.desired.naming import REGENERATED_PASSWORD_ANNOTATION
 from ansible_collections.pgkube.operator.plugins.module_utils.observe.cluster import (
-    observe_objects, observe_owned, observe_pods, observe_secrets,
+    label_selector, observe_objects, observe_owned, observe_pods, observe_secrets,
 )
+from ansible_collections.pgkube.operator.plugins.module_utils.status import now_rfc3339
 from ansible_collections.pgkube.operator.plugins.module_utils.plan.planner import plan_cluster, plan_delete
 
 REDACTED = "<redacted>"
@@ -30,8 +33,9 @@ REDACTED = "<redacted>"
 class SyncResult:
     """What a sync or delete did (or, in check mode, would do)."""
 
-    def __init__(self, cluster, plan, warnings, diff=None, pods=None, instances=None):
+    def __init__(self, cluster, plan, warnings, diff=None, pods=None, instances=None, ignored=None):
         self.cluster = cluster
+        self.ignored = list(ignored or [])  # [(field, what is not done)]: accepted fields with no effect yet
         self.plan = plan
         self.warnings = list(warnings)
         self.diff = diff
@@ -63,9 +67,10 @@ class SyncResult:
 
 
 def parse_cluster(manifest, cfg):
-    """ClusterSpec from a manifest, with the configuration-dependent name rule applied."""
+    """ClusterSpec from a manifest, with the configuration-dependent rules applied (name, size)."""
     cluster = ClusterSpec.from_manifest(manifest)
     validate_cluster_name(cluster, cfg.enable_team_id_clustername_prefix)
+    validate_instances(cluster, cfg.max_instances)
     return cluster
 
 
@@ -125,10 +130,34 @@ def _resolve_uid(api, cluster, warnings):
     cluster.uid = current["metadata"].get("uid")
 
 
+def _data_exists(api, cluster, cfg, observed):
+    """The cluster has data already: its StatefulSet exists, or PVCs of it were kept (a re-created cluster)."""
+    if observed.get(("StatefulSet", cluster.namespace, cluster.name)) is not None:
+        return True
+    return bool(api.list("PersistentVolumeClaim", "v1", cluster.namespace, label_selector(selector_labels(cluster, cfg))))
+
+
+def mark_regenerated_secrets(api, cluster, cfg, plan, observed):
+    """Credentials Secrets created while the cluster's data exists carry ``REGENERATED_PASSWORD_ANNOTATION``:
+    their password is new, PostgreSQL may know the role with another one, and the role step must not push
+    it (docs/roles.md "Regenerated credentials"). Returns the names marked. Reads PVCs only when a Secret
+    is about to be created for a cluster without a StatefulSet."""
+    created = [a for a in plan.actions if a.kind == "Secret" and a.action == "create" and a.body is not None]
+    if not created or not _data_exists(api, cluster, cfg, observed):
+        return []
+    stamp = now_rfc3339()
+    for action in created:
+        action.body.setdefault("metadata", {}).setdefault("annotations", {})[REGENERATED_PASSWORD_ANNOTATION] = stamp
+    return sorted(a.name for a in created)
+
+
 def sync_cluster(api, manifest, cfg, want_diff=False):
     """Converge every Kubernetes object of the cluster; returns a SyncResult."""
     cluster = parse_cluster(manifest, cfg)
     warnings = list(getattr(cluster, "warnings", []) or [])
+    ignored = ignored_features(cluster)
+    if ignored:
+        warnings.append(ignored_message(ignored))
     if cfg.enable_owner_references:
         _resolve_uid(api, cluster, warnings)
     users = secret_users(cluster, cfg, warnings=[])
@@ -140,13 +169,14 @@ def sync_cluster(api, manifest, cfg, want_diff=False):
     observed = observe_objects(api, desired.objects)
     pods = observe_pods(api, cluster.namespace, selector_labels(cluster, cfg))
     plan = plan_cluster(desired.objects, observed, cfg, pods=pods)
+    mark_regenerated_secrets(api, cluster, cfg, plan, observed)
     diff = None
     if want_diff:
         diff = _diff(plan, observed, dict(((o["kind"], o["metadata"].get("namespace"), o["metadata"]["name"]), o) for o in desired.objects))
     if plan.actions:
         apply_plan(api, plan)
     instances = desired.by_kind("StatefulSet")[0]["spec"].get("replicas")
-    return SyncResult(cluster, plan, warnings, diff, pods=pods, instances=instances)
+    return SyncResult(cluster, plan, warnings, diff, pods=pods, instances=instances, ignored=ignored)
 
 
 def delete_cluster(api, manifest, cfg, want_diff=False):

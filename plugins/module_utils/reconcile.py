@@ -23,7 +23,10 @@ Order (reference §5.3-§5.5, §5.11, §5.12):
    failing during a Sync keeps ``Running`` with ``Reconciled=False/RolesSyncFailed``.
 
 A reconcile of a ``Running`` cluster with nothing to do makes no write at all: no status write
-(the computed status equals the stored one), no Event.
+(the computed status equals the stored one), no Event. Only the status fields the installed CRD
+keeps are compared and written (``status_schema``): on the Zalando operator's CRD that is
+``PostgresClusterStatus`` alone, so there is no ``Update`` phase (it needs ``observedGeneration``)
+and no PodsReady transition Event (it needs the ``PodsReady`` condition).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -34,10 +37,12 @@ import copy
 import datetime
 
 from ansible_collections.pgkube.operator.plugins.module_utils import status as st
+from ansible_collections.pgkube.operator.plugins.module_utils.status_schema import learn_from_write, status_schema
 from ansible_collections.pgkube.operator.plugins.module_utils.cluster_sync import delete_cluster, parse_cluster, sync_cluster
 from ansible_collections.pgkube.operator.plugins.module_utils.errors import ConfigurationError, KubernetesError, ValidationError
 from ansible_collections.pgkube.operator.plugins.module_utils.desired.labels import selector_labels
 from ansible_collections.pgkube.operator.plugins.module_utils.events import NullRecorder
+from ansible_collections.pgkube.operator.plugins.module_utils.model.unimplemented import ignored_message
 from ansible_collections.pgkube.operator.plugins.module_utils.execute.kube import apply_plan
 from ansible_collections.pgkube.operator.plugins.module_utils.observe.cluster import observe_owned
 from ansible_collections.pgkube.operator.plugins.module_utils.plan.planner import plan_delete
@@ -123,21 +128,30 @@ class _Context:
         self.namespace = meta.get("namespace") or "default"
         self.generation = meta.get("generation")
         self.current_status = cr.get("status") if isinstance(cr.get("status"), dict) else {}
+        self.schema = status_schema(api)
 
     def event(self, event_type, reason, message):
         self.recorder.event(self.cr, event_type, reason, message)
         self.result.events.append(self.recorder.recorded[-1])
 
-    def write_status(self, cluster_status, message=None, reason=None, observed=True, extra_conditions=None, waiting_for=None):
+    def write_status(self, cluster_status, message=None, reason=None, observed=True, extra_conditions=None, reconciled_ok=True,
+                     waiting_for=None):
         """Write the status when it differs from the stored one; returns True when written."""
         new = st.build_status(self.current_status, cluster_status, self.generation, message, reason, observed, extra_conditions,
-                              waiting_for)
-        patch = st.status_patch(self.current_status, new)
+                              reconciled_ok, waiting_for)
         self.result.status = cluster_status
+        patch = st.status_patch(self.schema.restrict(self.current_status), self.schema.restrict(new))
         if patch is None:
             return False
-        self.api.patch(KIND, API_VERSION, self.namespace, self.name, patch, subresource="status")
-        self.current_status = new
+        fresh = status_schema(self.api, refresh=True)
+        if fresh != self.schema:
+            self.schema = fresh
+            patch = st.status_patch(fresh.restrict(self.current_status), fresh.restrict(new))
+            if patch is None:
+                return False
+        stored = self.api.patch(KIND, API_VERSION, self.namespace, self.name, patch, subresource="status")
+        self.schema = learn_from_write(self.api, patch["status"], (stored or {}).get("status")) or self.schema
+        self.current_status = self.schema.restrict(new)
         self.result.status_written = True
         self.result.changed = True
         return True
@@ -291,6 +305,8 @@ def _emit_pods_events(ctx, pods_ready):
     """On a ``PodsReady`` transition: Normal ``StatefulSet`` "Pods are ready" (as upstream, once the
     wanted pods are ready) or Warning ``PodsNotReady`` when ready pods stop being ready. The
     condition holds counts only, so a resync with no change in readiness sends nothing."""
+    if not ctx.schema.keeps("conditions"):
+        return
     previous = (st.condition_of(ctx.current_status, st.PODS_READY) or {}).get("status")
     now = pods_ready.get("status")
     if now == "True" and pods_ready.get("reason") == "PodsReady" and previous != "True":
@@ -309,6 +325,22 @@ def _emit_master_events(ctx, master):
         ctx.event("Normal", "Failover", "The master moved from %s to %s (a Patroni failover or switchover)" % (old_pod, new_pod))
     elif old_pod and master.get("reason") == "NoMaster":
         ctx.event("Warning", "NoMaster", "No pod is the master (it was %s): waiting for Patroni to elect one" % old_pod)
+
+
+def _features(ctx, sync, phase):
+    """The ``FeaturesSupported`` condition, and a Warning Event ``NotImplemented`` when the list of accepted
+    fields without effect changes (on a CRD that keeps no conditions: on Create and Update only)."""
+    message = ignored_message(sync.ignored) if sync.ignored else None
+    wanted = st.features_condition(message, ctx.generation)
+    if message:
+        if ctx.schema.keeps("conditions"):
+            previous = st.condition_of(ctx.current_status, st.FEATURES_SUPPORTED) or {}
+            announce = (previous.get("status"), previous.get("message")) != ("False", wanted["message"])
+        else:
+            announce = phase != st.PHASE_SYNC
+        if announce:
+            ctx.event("Warning", st.NOT_IMPLEMENTED, message)
+    return wanted
 
 
 def _roles_changed(outcome):
@@ -332,6 +364,20 @@ def _emit_roles_events(ctx, outcome, phase):
     if changed or phase != st.PHASE_SYNC:
         for warning in getattr(outcome, "warnings", None) or []:
             ctx.event("Warning", "Roles", str(warning))
+
+
+def _announce_roles_problem(ctx, roles, phase):
+    """A Warning Event ``Roles`` when ``RolesSynced`` turns False with a new reason or message (held passwords,
+    a superuser that cannot log in); a resync that finds the same writes nothing."""
+    if roles.get("status") != "False":
+        return
+    if ctx.schema.keeps("conditions"):
+        previous = st.condition_of(ctx.current_status, st.ROLES_SYNCED) or {}
+        if (previous.get("status"), previous.get("reason"), previous.get("message")) == ("False", roles["reason"], roles["message"]):
+            return
+    elif phase == st.PHASE_SYNC:
+        return
+    ctx.event("Warning", "Roles", roles["message"])
 
 
 def _fail(ctx, phase, exc, reason=None, extra_conditions=None):
@@ -362,7 +408,7 @@ def _invalid(ctx, exc):
 def _reconcile(ctx, sync_roles):
     result = ctx.result
     _sync_finalizer(ctx)
-    phase = st.phase_for(ctx.cr, _statefulset_exists(ctx))
+    phase = st.phase_for(ctx.cr, _statefulset_exists(ctx), knows_generation=ctx.schema.keeps("observedGeneration"))
     result.phase = phase
     try:
         parse_cluster(_manifest(ctx.cr), ctx.cfg)
@@ -376,8 +422,6 @@ def _reconcile(ctx, sync_roles):
         ctx.write_status(st.IN_PROGRESS_STATUS[phase], observed=False)
         if phase == st.PHASE_CREATE:
             ctx.event("Normal", "Create", "Started creation of new cluster resources")
-        else:
-            ctx.event("Normal", "Update", "Started update of cluster resources (generation %s)" % ctx.generation)
     try:
         sync = sync_cluster(ctx.api, _manifest(ctx.cr), ctx.cfg)
     except ConfigurationError as exc:
@@ -396,11 +440,16 @@ def _reconcile(ctx, sync_roles):
     result.warnings = list(sync.warnings)
     result.notes = sync.notes
     result.changed = result.changed or sync.changed
+    if phase == st.PHASE_UPDATE and sync.changed:
+        # only an update that changed objects is an Event (a new generation may change none)
+        ctx.event("Normal", "Update", "Updated cluster resources for generation %s: %d object change%s"
+                  % (ctx.generation, len(sync.actions), "" if len(sync.actions) == 1 else "s"))
     _emit_sync_events(ctx, sync, phase)
     conditions = [st.pods_condition(sync.pods, sync.instances, ctx.generation),
                   st.master_condition(sync.pods, ctx.cfg.pod_role_label, sync.instances, ctx.generation)]
     _emit_pods_events(ctx, conditions[0])
     _emit_master_events(ctx, conditions[1])
+    conditions.append(_features(ctx, sync, phase))
     message = None
     if sync.rolling_update_pods:
         message = "Last reconciliation succeeded; pods waiting for a rolling update: %s" % ", ".join(sync.rolling_update_pods)
@@ -416,18 +465,25 @@ def _reconcile(ctx, sync_roles):
                 result.exception = exc
                 ctx.event("Warning", "Sync", "Could not sync roles and databases: %s" % result.error)
                 _write_settled_status(ctx, "Roles and databases not in sync: %s" % result.error, "RolesSyncFailed",
-                                      conditions + roles)
+                                      conditions + roles, reconciled_ok=False)
                 return
             _fail(ctx, phase, exc, "RolesSyncFailed", extra_conditions=conditions + roles)
             return
         result.roles_result = outcome
         result.changed = result.changed or _roles_changed(outcome)
         _emit_roles_events(ctx, outcome, phase)
-        conditions.append(st.roles_condition(outcome, ctx.generation))
+        roles = st.roles_condition(outcome, ctx.generation)
+        _announce_roles_problem(ctx, roles, phase)
+        conditions.append(roles)
+        if getattr(outcome, "blocking", False):
+            # the step could not do its work (the superuser cannot log in): retried, and said so
+            result.requeue = True
+            _write_settled_status(ctx, roles["message"], roles["reason"], conditions, reconciled_ok=False)
+            return
     _write_settled_status(ctx, message, None, conditions)
 
 
-def _write_settled_status(ctx, message, reason, conditions):
+def _write_settled_status(ctx, message, reason, conditions, reconciled_ok=True):
     """``Running`` when the wanted pods are ready with a master, else ``Creating``/``Updating``
     (st.settled_status); ``conditions`` starts with PodsReady and Master."""
     pods_ready, master = conditions[0], conditions[1]
@@ -435,7 +491,8 @@ def _write_settled_status(ctx, message, reason, conditions):
     waiting = None
     if cluster_status != st.RUNNING:
         waiting = pods_ready.get("message") if pods_ready.get("status") != "True" else master.get("message")
-    ctx.write_status(cluster_status, message, reason, extra_conditions=conditions, waiting_for=waiting)
+    ctx.write_status(cluster_status, message, reason, extra_conditions=conditions, reconciled_ok=reconciled_ok,
+                     waiting_for=waiting)
 
 
 def reconcile_cluster(api, cr, cfg, recorder=None, sync_roles=None):

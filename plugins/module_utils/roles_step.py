@@ -22,6 +22,18 @@ The port is 5432 unless ``db_port`` is given or the environment variable ``PGKUB
 connection uses ``sslmode=require`` and a 15 s connect timeout, as upstream's superuser connection
 does (Spilo serves TLS with its own certificate by default); the environment variable
 ``PGKUBE_DB_SSLMODE`` picks another libpq mode (``verify-ca`` with ``PGSSLROOTCERT`` naming the CA, say).
+Each statement may run 60 s (``PGKUBE_DB_STATEMENT_TIMEOUT`` seconds, 0 = no limit); a failing
+statement is reported with the server's address and PostgreSQL's message, never the statement.
+
+Regenerated credentials (docs/roles.md): a Secret annotated ``pgkube.operator/regenerated-password``
+holds a password made while the cluster's data existed. Its role is created with it when missing;
+an existing role keeps its own password (applications using it keep working), the outcome is
+``RolesSynced=False`` / ``PasswordsHeld`` naming each Secret and role, and removing the annotation
+applies the password at the next reconcile. When the Secret's password is the role's (created with
+it, or the old password written back), the annotation is removed. A regenerated superuser Secret
+whose password PostgreSQL does not know cannot log in: ``SuperuserPasswordUnknown``, with the way
+back in through the master pod's local socket (Spilo trusts local connections), retried until it
+works.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -32,6 +44,7 @@ import base64
 import os
 
 from ansible_collections.pgkube.operator.plugins.module_utils.desired.labels import role_labels, selector_labels
+from ansible_collections.pgkube.operator.plugins.module_utils.desired.naming import REGENERATED_PASSWORD_ANNOTATION
 from ansible_collections.pgkube.operator.plugins.module_utils.desired.secrets import secret_users
 from ansible_collections.pgkube.operator.plugins.module_utils.errors import PgkubeError
 from ansible_collections.pgkube.operator.plugins.module_utils.model.manifest import ClusterSpec
@@ -51,8 +64,12 @@ DEFAULT_SSL_MODE = "require"
 SSL_MODE_ENV = "PGKUBE_DB_SSLMODE"
 SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
 CONNECT_TIMEOUT = 15
+DEFAULT_STATEMENT_TIMEOUT = 60
+STATEMENT_TIMEOUT_ENV = "PGKUBE_DB_STATEMENT_TIMEOUT"
 
 SYNCED = "Synced"
+PASSWORDS_HELD = "PasswordsHeld"
+SUPERUSER_PASSWORD_UNKNOWN = "SuperuserPasswordUnknown"
 DATABASE_ACCESS_DISABLED = "DatabaseAccessDisabled"
 NO_INSTANCES = "NoInstances"
 STANDBY = "Standby"
@@ -72,10 +89,12 @@ class RolesOutcome:
     """What the role step did: ``status`` / ``reason`` / ``message`` of the ``RolesSynced``
     condition, ``changed``, the statements run (passwords masked) and warnings."""
 
-    def __init__(self, status, reason, message, changed=False, queries=None, warnings=None, secrets_updated=None):
+    def __init__(self, status, reason, message, changed=False, queries=None, warnings=None, secrets_updated=None, blocking=False):
+        """``blocking``: the step could not do its work and the reconcile must say so and retry."""
         self.status = status
         self.reason = reason
         self.message = message
+        self.blocking = blocking
         self.changed = changed
         self.queries = list(queries or [])
         self.warnings = list(warnings or [])
@@ -171,6 +190,16 @@ def ssl_mode(environ=None):
     return raw
 
 
+def statement_timeout(environ=None):
+    """Seconds a statement of the role step may run: env ``PGKUBE_DB_STATEMENT_TIMEOUT``, else 60 (0: no limit)."""
+    raw = ((environ if environ is not None else os.environ).get(STATEMENT_TIMEOUT_ENV) or "").strip()
+    if not raw:
+        return DEFAULT_STATEMENT_TIMEOUT
+    if not raw.isdigit():
+        raise PgkubeError("%s=%r is not a number of seconds" % (STATEMENT_TIMEOUT_ENV, raw))
+    return int(raw)
+
+
 class _Step:
     def __init__(self, api, port=None, connect=None):
         self.api = api
@@ -178,17 +207,26 @@ class _Step:
         self.connect = connect or pgconn.connect
 
     def credentials(self, cluster, cfg):
-        """user -> {username, password, nextRotation} and user -> (namespace, Secret name)."""
+        """user -> {username, password, nextRotation, regenerated} and user -> (namespace, Secret name)."""
         credentials, names = {}, {}
         for user in secret_users(cluster, cfg, warnings=[]):
             secret = self.api.get("Secret", "v1", user.namespace, user.secret_name)
             if secret is None:
                 continue
             data = decode_secret_data(secret.get("data"))
+            annotations = (secret.get("metadata") or {}).get("annotations") or {}
             credentials[user.username] = {"username": data.get("username", user.username), "password": data.get("password"),
-                                          "nextRotation": data.get("nextRotation")}
+                                          "nextRotation": data.get("nextRotation"),
+                                          "regenerated": REGENERATED_PASSWORD_ANNOTATION in annotations}
             names[user.username] = (user.namespace, user.secret_name)
         return credentials, names
+
+    def settle_regenerated(self, credentials, names, in_effect):
+        """Remove the annotation from the regenerated Secrets whose password is now the role's."""
+        for user in sorted(in_effect):
+            if (credentials.get(user) or {}).get("regenerated") and user in names:
+                namespace, name = names[user]
+                self.api.patch("Secret", "v1", namespace, name, {"metadata": {"annotations": {REGENERATED_PASSWORD_ANNOTATION: None}}})
 
     def _data(self, kind, ref, namespace):
         ns, name = split_name(ref, namespace)
@@ -262,17 +300,56 @@ class _Step:
         team = self.team_roles(settings, cluster.spec.get("teamId"), operator_namespace, warnings)
         params = {"login_user": superuser.get("username") or settings.super_username, "login_password": superuser["password"],
                   "login_host": master["status"]["podIP"], "login_port": db_port(self.port), "login_db": "postgres",
-                  "login_unix_socket": "", "ssl_mode": ssl_mode(), "connect_timeout": CONNECT_TIMEOUT}
+                  "login_unix_socket": "", "ssl_mode": ssl_mode(), "connect_timeout": CONNECT_TIMEOUT,
+                  "statement_timeout": statement_timeout()}
         if not pgconn.HAS_PSYCOPG2:
             raise PgkubeError("psycopg2 is required to sync roles and databases (install psycopg2-binary, or set enable_database_access false)")
-        conn = self.connect(params)
+        try:
+            conn = self.connect(params)
+        except PgkubeError as exc:
+            if superuser.get("regenerated") and "password authentication failed" in str(exc):
+                return superuser_unknown(settings.super_username, names.get(settings.super_username), master)
+            raise
         try:
             report = sync(conn, params, manifest, settings, secrets=credentials, infra_roles=infra, team_roles=team, rotate=True)
+        except pgconn.SQL_ERRORS as exc:
+            raise pgconn.sql_error(exc, params)
         finally:
             conn.close()
         written = self.write_rotated(names, report.credential_updates) if report.credential_updates else []
+        in_effect = list(report.passwords_in_effect)
+        if superuser.get("regenerated"):
+            in_effect.append(settings.super_username)  # we logged in with it
+        self.settle_regenerated(credentials, names, in_effect)
+        if report.passwords_held:
+            return RolesOutcome("False", PASSWORDS_HELD, passwords_held_message(report.passwords_held, names), changed=report.changed,
+                                queries=report.queries, warnings=warnings + report.warnings, secrets_updated=written)
         return RolesOutcome("True", SYNCED, "Roles and databases are in sync", changed=report.changed, queries=report.queries,
                             warnings=warnings + report.warnings, secrets_updated=written)
+
+
+def _secret_ref(ref):
+    return "%s/%s" % ref if ref else "(no Secret)"
+
+
+def passwords_held_message(users, names):
+    """Fixed text (no password) naming each held Secret and role, and the two ways out."""
+    held = ", ".join("%s (role %s)" % (_secret_ref(names.get(user)), user) for user in sorted(users))
+    return ("passwords not applied: %s: each Secret was created anew with a new password while its role exists in PostgreSQL "
+            "with another one, which the role keeps so that applications using it keep working. To apply a Secret's password, "
+            "remove its annotation %s; or write the role's old password into the Secret" % (held, REGENERATED_PASSWORD_ANNOTATION))
+
+
+def superuser_unknown(user, ref, master):
+    """The outcome when the superuser Secret was regenerated and PostgreSQL does not know its password."""
+    namespace, secret = ref if ref else ("<namespace>", "<superuser Secret>")
+    pod = (master.get("metadata") or {}).get("name") or "<master pod>"
+    message = ("the superuser Secret %s/%s was created anew with a password PostgreSQL does not know (annotation %s): the operator "
+               "cannot log in. Set it through the master pod's local socket, which Spilo trusts: kubectl exec -it -n %s %s -c postgres "
+               "-- psql -U %s -h /var/run/postgresql -c '\\password %s' and enter the Secret's password (kubectl get secret -n %s %s "
+               "-o jsonpath='{.data.password}' | base64 -d); or write the old password back into the Secret. Retried until it works"
+               % (namespace, secret, REGENERATED_PASSWORD_ANNOTATION, namespace, pod, user, user, namespace, secret))
+    return RolesOutcome("False", SUPERUSER_PASSWORD_UNKNOWN, message, blocking=True)
 
 
 def make_sync_roles(api, db_port=None, connect=None):  # pylint: disable=redefined-outer-name
@@ -285,4 +362,5 @@ def make_sync_roles(api, db_port=None, connect=None):  # pylint: disable=redefin
     return _Step(api, db_port, connect)
 
 
-__all__ = ["ROLES_SYNCED", "RolesOutcome", "make_sync_roles", "skip_reason", "ready_master", "db_port", "ssl_mode", "skipped"]
+__all__ = ["ROLES_SYNCED", "RolesOutcome", "make_sync_roles", "skip_reason", "ready_master", "db_port", "ssl_mode", "skipped",
+           "PASSWORDS_HELD", "SUPERUSER_PASSWORD_UNKNOWN", "passwords_held_message", "superuser_unknown"]

@@ -16,6 +16,8 @@
 - ``PodsReady``: how many of the wanted pods are ready (``pods_condition``).
 - ``Master``: the pod Patroni labelled master (``master_condition``); a change of that pod is a
   failover or switchover, which the reconcile reports with an Event.
+- ``FeaturesSupported``: ``True`` when every field the manifest sets takes effect; ``False`` with
+  reason ``NotImplemented`` naming the accepted fields that have no effect yet (``features_condition``).
 - ``RolesSynced`` (only when the reconcile runs a role step): ``True`` when the roles and databases
   of the manifest were synced in PostgreSQL, ``Unknown`` while the step is skipped (reason
   ``WaitingForMaster``, ``Standby``, ``NoInstances``, ``DatabaseAccessDisabled``), ``False`` when
@@ -58,16 +60,21 @@ RECONCILED = "Reconciled"
 PODS_READY = "PodsReady"
 ROLES_SYNCED = "RolesSynced"
 MASTER = "Master"
+FEATURES_SUPPORTED = "FeaturesSupported"
+NOT_IMPLEMENTED = "NotImplemented"
 OUR_CONDITIONS = (READY, RECONCILED)
 
 MAX_MESSAGE = 1000
 
-_SECRET_PATTERNS = (
-    # key=value and "key": "value" forms whose key looks secret
-    re.compile(r'(?i)((?:password|passwd|secret|token|api[_-]?key|access[_-]?key)[\w-]*"?\s*[:=]\s*"?)([^"\s,;}]+)'),
-    # a PostgreSQL URI with credentials
-    re.compile(r'(?i)(postgres(?:ql)?://[^:/\s]+:)([^@\s]+)(?=@)'),
-)
+# A value is masked after a key that looks secret, in the forms key=value, key: value, "key": "value"
+# and 'key': 'value'. Not masked: the words of our own messages, i.e. a key inside a field path
+# ("spec.tls.secretName: must not be empty", preceded by "." or "]") and keys that name a secret
+# rather than hold one (secretName, secretNamespace, secretKeyRef, oauth_token_secret_name, passwordkey).
+_SECRET_ASSIGNMENT = re.compile(
+    r'(?i)(?<![\w.\]-])(?P<key>[\w-]*(?:password|passwd|secret|token|api[_-]?key|access[_-]?key)[\w-]*)'
+    r'(?P<sep>["\']?\s*[:=]\s*["\']?)(?P<value>[^"\'\s,;}]+)')
+_NAMES_A_SECRET = re.compile(r'(?i)(name|namespace|ref|passwordkey)$')
+_SECRET_URI = re.compile(r'(?i)(postgres(?:ql)?://[^:/\s]+:)([^@\s]+)(?=@)')
 
 
 def now_rfc3339(now=None):
@@ -78,22 +85,41 @@ def now_rfc3339(now=None):
     return now.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _mask_assignment(match):
+    if _NAMES_A_SECRET.search(match.group("key")) or match.group("value") == "<redacted>":
+        return match.group(0)
+    return match.group("key") + match.group("sep") + "<redacted>"
+
+
+def mask_secrets(text):
+    """``text`` with secret-looking values replaced by ``<redacted>`` (idempotent)."""
+    text = _SECRET_ASSIGNMENT.sub(_mask_assignment, text)
+    return _SECRET_URI.sub(lambda m: m.group(1) + "<redacted>", text)
+
+
 def safe_message(text, limit=MAX_MESSAGE):
-    """A message fit for status and Events: secret-looking values masked, length capped."""
-    text = str(text if text is not None else "")
-    for pattern in _SECRET_PATTERNS:
-        text = pattern.sub(lambda m: m.group(1) + "<redacted>", text)
+    """A message fit for status and Events: secret-looking values masked, length capped.
+
+    A ``ValidationError`` (or several) is masked in its reasons only: its field paths are ours."""
+    errors = getattr(text, "errors", None) or ([text] if hasattr(text, "path") and hasattr(text, "reason") else None)
+    if errors:
+        text = "; ".join(("%s: %s" % (e.path, mask_secrets(str(e.reason)))) if e.path else mask_secrets(str(e.reason)) for e in errors)
+    else:
+        text = mask_secrets(str(text if text is not None else ""))
     text = " ".join(text.split())
     if len(text) > limit:
         text = text[:limit - 3] + "..."
     return text
 
 
-def phase_for(cr, statefulset_exists):
+def phase_for(cr, statefulset_exists, knows_generation=True):
     """Which upstream operation this reconcile is: Create (no StatefulSet yet), Update (the
-    generation changed since ``status.observedGeneration``) or Sync."""
+    generation changed since ``status.observedGeneration``) or Sync. ``knows_generation`` False
+    (the CRD drops ``observedGeneration``): Create or Sync only."""
     if not statefulset_exists:
         return PHASE_CREATE
+    if not knows_generation:
+        return PHASE_SYNC
     status = (cr or {}).get("status") or {}
     observed = status.get("observedGeneration") if isinstance(status, dict) else None
     generation = ((cr or {}).get("metadata") or {}).get("generation")
@@ -157,15 +183,22 @@ def settled_status(current, pods_ready, master=None):
     return UPDATING if previous in (RUNNING, UPDATING, UPDATE_FAILED, SYNC_FAILED) else CREATING
 
 
-def _conditions_for(cluster_status, generation, message, reason=None, waiting_for=None):
-    """Ready and Reconciled for a cluster status (``waiting_for``: the objects are in sync and
-    the status waits for pods, described by this text)."""
+def _conditions_for(cluster_status, generation, message, reason=None, reconciled_ok=True, waiting_for=None):
+    """Ready and Reconciled for a cluster status (``reconciled_ok`` False: the reconcile did not
+    finish, e.g. the role step failed: Reconciled is False with ``reason``; ``waiting_for``: the
+    objects are in sync and the status waits for pods, described by this text)."""
     if waiting_for and cluster_status in (CREATING, UPDATING):
         ready = ("False", "PodsNotReady", "Waiting for pods: %s" % waiting_for)
-        reconciled = ("True", reason or "Synced", message or "Last reconciliation succeeded")
+        if reconciled_ok:
+            reconciled = ("True", reason or "Synced", message or "Last reconciliation succeeded")
+        else:
+            reconciled = ("False", reason or "Failed", message or "The last reconciliation did not finish")
     elif cluster_status == RUNNING:
         ready = ("True", RUNNING, "All Kubernetes objects of the cluster match the manifest")
-        reconciled = ("True", reason or "Synced", message or "Last reconciliation succeeded")
+        if reconciled_ok:
+            reconciled = ("True", reason or "Synced", message or "Last reconciliation succeeded")
+        else:
+            reconciled = ("False", reason or "Failed", message or "The last reconciliation did not finish")
     elif cluster_status in (CREATING, UPDATING):
         ready = ("False", cluster_status, "%s the cluster's Kubernetes objects" % ("Creating" if cluster_status == CREATING else "Updating"))
         reconciled = ("Unknown", reason or "InProgress", message or "Reconciliation in progress")
@@ -233,6 +266,14 @@ def master_pod(cond):
     return (cond.get("message") or "").split(" ", 1)[0] or None
 
 
+def features_condition(ignored_message=None, generation=None):
+    """``FeaturesSupported``: ``False`` / ``NotImplemented`` with ``ignored_message`` when the manifest sets
+    fields that have no effect yet (model/unimplemented.py), else ``True``."""
+    if ignored_message:
+        return condition(FEATURES_SUPPORTED, "False", NOT_IMPLEMENTED, ignored_message, generation)
+    return condition(FEATURES_SUPPORTED, "True", "AllImplemented", "Every field the manifest sets takes effect", generation)
+
+
 def roles_condition(outcome, generation=None, error=None):
     """``RolesSynced`` from the outcome of the role step (reconcile's ``sync_roles``).
 
@@ -251,7 +292,7 @@ def roles_condition(outcome, generation=None, error=None):
 
 
 def build_status(current, cluster_status, generation=None, message=None, reason=None, observed=True, extra_conditions=None,
-                 waiting_for=None):
+                 reconciled_ok=True, waiting_for=None):
     """The new ``status`` dict.
 
     ``current`` is the resource's current ``status`` (or None); ``cluster_status`` one of
@@ -266,7 +307,7 @@ def build_status(current, cluster_status, generation=None, message=None, reason=
     if observed and generation is not None:
         status["observedGeneration"] = int(generation)
     cond_generation = generation if observed else current.get("observedGeneration")
-    wanted = _conditions_for(cluster_status, cond_generation, message, reason, waiting_for) + list(extra_conditions or [])
+    wanted = _conditions_for(cluster_status, cond_generation, message, reason, reconciled_ok, waiting_for) + list(extra_conditions or [])
     status["conditions"] = merge_conditions(current.get("conditions"), wanted)
     return status
 
@@ -299,6 +340,8 @@ __all__ = [
     "CREATING", "UPDATING", "RUNNING", "CREATE_FAILED", "UPDATE_FAILED", "SYNC_FAILED", "INVALID", "UNKNOWN", "STATUS_VALUES",
     "PHASE_CREATE", "PHASE_UPDATE", "PHASE_SYNC", "FAILED_STATUS", "IN_PROGRESS_STATUS", "READY", "RECONCILED", "PODS_READY", "pods_condition", "pod_ready",
     "ROLES_SYNCED", "roles_condition", "MASTER", "master_condition", "master_pod",
-    "now_rfc3339", "safe_message", "phase_for", "settled_status", "condition", "merge_conditions", "build_status", "status_changed", "status_patch",
+    "FEATURES_SUPPORTED", "NOT_IMPLEMENTED", "features_condition",
+    "now_rfc3339", "safe_message", "phase_for", "settled_status", "condition", "merge_conditions", "build_status", "status_changed",
+    "status_patch",
     "condition_of",
 ]

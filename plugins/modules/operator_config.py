@@ -70,6 +70,12 @@ options:
     description:
       - Labels to set on the object written with O(state=present) (other labels are kept).
     type: dict
+  request_timeout:
+    description:
+      - Seconds each Kubernetes API request may take (connecting, TLS handshake, the answer), also while the client
+        is created. An API server that does not answer in time fails the task with a message naming it.
+      - Defaults to the environment variable C(PGKUBE_REQUEST_TIMEOUT) of the process running the module, else 30.
+    type: float
 extends_documentation_fragment:
   - kubernetes.core.k8s_auth_options
 attributes:
@@ -186,8 +192,24 @@ def argument_spec():
         data=dict(type="dict"),
         configuration=dict(type="dict"),
         labels=dict(type="dict"),
+        request_timeout=dict(type="float"),
     )
     return spec
+
+
+def validate_first(params, namespace):
+    """The configuration to write is validated before a client is created: a bad value is reported with
+    its key, never hidden behind a connection error."""
+    from ansible_collections.pgkube.operator.plugins.module_utils import operator_config as oc
+    from ansible_collections.pgkube.operator.plugins.module_utils.model.config import OperatorConfig
+
+    if params["state"] != "present":
+        return
+    location = oc.location_for(params["config_map"], params["operator_configuration"], namespace)
+    if location["kind"] == "configmap" and params["data"] is not None:
+        OperatorConfig.from_configmap(oc.configmap_data(params["data"]))
+    elif location["kind"] == "crd" and params["configuration"] is not None:
+        OperatorConfig.from_crd({"configuration": params["configuration"]})
 
 
 def run(module):
@@ -197,7 +219,8 @@ def run(module):
     params = module.params
     environ = dict(os.environ)
     namespace = params["namespace"] or (environ.get("OPERATOR_NAMESPACE") or "").strip() or "default"
-    api = kubernetes_api(module)
+    validate_first(params, namespace)
+    api = kubernetes_api(module, timeout=params["request_timeout"])
     output = dict(changed=False)
     if params["state"] == "present":
         location = oc.location_for(params["config_map"], params["operator_configuration"], namespace)

@@ -124,6 +124,12 @@ options:
       - Set to V(false) under ansible-operator, which adds and removes the finalizer of its watch itself.
     type: bool
     default: true
+  request_timeout:
+    description:
+      - Seconds each Kubernetes API request may take (connecting, TLS handshake, the answer), also while the client
+        is created. An API server that does not answer in time fails the task with a message naming it.
+      - Defaults to the environment variable C(PGKUBE_REQUEST_TIMEOUT) of the process running the module, else 30.
+    type: float
 extends_documentation_fragment:
   - kubernetes.core.k8s_auth_options
 attributes:
@@ -324,12 +330,13 @@ def argument_spec():
         reconcile=dict(type="bool", default=False),
         manage_finalizer=dict(type="bool", default=True),
         sync_roles=dict(type="bool", default=True),
+        request_timeout=dict(type="float"),
     )
     return spec
 
 
-def load_manifest(module, api):
-    """The cluster manifest from definition, src or the cluster itself."""
+def load_local_manifest(module):
+    """The cluster manifest from definition or src (no API needed), or None when it is read by name."""
     params = module.params
     if params["definition"] is not None:
         manifest = params["definition"]
@@ -339,9 +346,24 @@ def load_manifest(module, api):
         with open(params["src"]) as handle:
             manifest = yaml.safe_load(handle)
     else:
-        manifest = api.get("postgresql", "acid.zalan.do/v1", params["namespace"], params["name"])
-        if manifest is None:
-            raise ValidationError("name", "postgresql %s/%s not found" % (params["namespace"], params["name"]))
+        return None
+    return _with_namespace(module, manifest)
+
+
+def load_manifest(module, api):
+    """The cluster manifest from definition, src or the cluster itself."""
+    params = module.params
+    manifest = load_local_manifest(module)
+    if manifest is not None:
+        return manifest
+    manifest = api.get("postgresql", "acid.zalan.do/v1", params["namespace"], params["name"])
+    if manifest is None:
+        raise ValidationError("name", "postgresql %s/%s not found" % (params["namespace"], params["name"]))
+    return _with_namespace(module, manifest)
+
+
+def _with_namespace(module, manifest):
+    params = module.params
     if not isinstance(manifest, dict):
         raise ValidationError("definition", "the manifest must be a mapping (a postgresql resource)")
     manifest = copy.deepcopy(manifest)
@@ -349,6 +371,31 @@ def load_manifest(module, api):
     if isinstance(metadata, dict) and not metadata.get("namespace"):
         metadata["namespace"] = params["namespace"]
     return manifest
+
+
+def local_operator_config(params):
+    """The OperatorConfig when it needs no API (O(operator_config) or the built-in defaults), else None."""
+    from ansible_collections.pgkube.operator.plugins.module_utils.config_source import load_config
+
+    if params["operator_config_map"] or params["operator_configuration"]:
+        return None
+    if params["operator_config"]:
+        return load_config(config=params["operator_config"])
+    return None if params["operator_config_from_env"] else load_config()
+
+
+def validate_first(module, manifest, cfg):
+    """Check what needs no API before a client is created: bad input is never hidden behind a connection
+    error (a reconcile reports an invalid manifest in the resource's status instead)."""
+    from ansible_collections.pgkube.operator.plugins.module_utils.cluster_sync import parse_cluster
+    from ansible_collections.pgkube.operator.plugins.module_utils.model.manifest import ClusterSpec
+
+    if manifest is None or module.params["reconcile"]:
+        return
+    if cfg is not None:
+        parse_cluster(manifest, cfg)
+    else:
+        ClusterSpec.from_manifest(manifest)
 
 
 def load_operator_config(params, api):
@@ -411,9 +458,12 @@ def run(module):
     from ansible_collections.pgkube.operator.plugins.module_utils.kube.client import kubernetes_api
 
     params = module.params
-    api = kubernetes_api(module)
+    cfg = local_operator_config(params)
+    validate_first(module, load_local_manifest(module), cfg)
+    api = kubernetes_api(module, timeout=params["request_timeout"])
     manifest = load_manifest(module, api)
-    cfg = load_operator_config(params, api)
+    if cfg is None:
+        cfg = load_operator_config(params, api)
     if params["reconcile"]:
         run_reconcile(module, api, manifest, cfg)
         return

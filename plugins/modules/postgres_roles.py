@@ -60,6 +60,11 @@ options:
       ca_cert:
         description: Path of the CA certificate of the API server.
         type: path
+      request_timeout:
+        description:
+          - Seconds each Kubernetes API request may take; an API server that does not answer in time fails the task
+            with a message naming it. Defaults to the environment variable C(PGKUBE_REQUEST_TIMEOUT), else 30.
+        type: float
   operator_config:
     description:
       - Operator configuration as flat keys of the operator ConfigMap (C(super_username), C(protected_role_names), C(team_admin_role),
@@ -197,6 +202,14 @@ secrets_updated:
   returned: always
   type: list
   elements: str
+passwords_held:
+  description:
+    - Users whose credentials Secret carries the annotation C(pgkube.operator/regenerated-password) (created anew while the
+      cluster's data existed) and whose role exists in PostgreSQL with another password, which it keeps.
+    - Remove the annotation from the Secret to apply its password, or write the role's old password into it.
+  returned: always
+  type: list
+  elements: str
 '''
 
 import traceback
@@ -206,7 +219,7 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible_collections.pgkube.operator.plugins.module_utils.errors import PgkubeError
 from ansible_collections.pgkube.operator.plugins.module_utils.roles import cluster_ref as cref
 from ansible_collections.pgkube.operator.plugins.module_utils.roles.connection import (
-    CONNECTION_ARGUMENT_SPEC, HAS_PSYCOPG2, PSYCOPG2_IMPORT_ERROR, connect,
+    CONNECTION_ARGUMENT_SPEC, HAS_PSYCOPG2, PSYCOPG2_IMPORT_ERROR, SQL_ERRORS, connect, sql_error,
 )
 from ansible_collections.pgkube.operator.plugins.module_utils.roles.infrastructure import infrastructure_roles, parse_definitions
 from ansible_collections.pgkube.operator.plugins.module_utils.roles.settings import RoleSettings
@@ -233,6 +246,7 @@ def argument_spec():
             api_key=dict(type="str", no_log=True),
             validate_certs=dict(type="bool"),
             ca_cert=dict(type="path"),
+            request_timeout=dict(type="float"),
         )),
         operator_config=dict(type="dict", default={}),
         operator_namespace=dict(type="str", default="default"),
@@ -330,7 +344,7 @@ def main():
     params = dict(module.params)
     result = dict(changed=False, queries=[], roles_created=[], roles_altered=[], roles_renamed=[], roles_dropped=[],
                   databases_created=[], databases_altered=[], databases_renamed=[], databases_dropped=[], rotation=[],
-                  secrets_updated=[])
+                  secrets_updated=[], passwords_held=[])
     conn = None
     try:
         settings = load_settings(params["operator_config"])
@@ -366,6 +380,9 @@ def main():
             cref.write_credentials(client, cluster, report.credential_updates, check_mode=module.check_mode)
         for warning in infra_warnings + team_warnings + report.warnings:
             module.warn(warning)
+        if report.passwords_held:
+            module.warn("passwords not applied, the roles keep theirs (their Secrets were created anew, annotation "
+                        "pgkube.operator/regenerated-password): %s" % ", ".join(report.passwords_held))
         data = report.as_dict()
         data.pop("warnings", None)
         result.update(data)
@@ -373,6 +390,8 @@ def main():
             result["diff"] = dict(prepared="\n".join(report.queries))
     except PgkubeError as exc:
         module.fail_json(msg=str(exc), **result)
+    except SQL_ERRORS as exc:
+        module.fail_json(msg=str(sql_error(exc, params)), **result)
     except Exception as exc:  # unexpected: report the type, never the values
         module.fail_json(msg="postgres_roles failed: %s" % type(exc).__name__, exception=traceback.format_exc(), **result)
     finally:

@@ -216,13 +216,13 @@ def service_account_rules(rbac, namespace, account):
 # (apiGroup, resource, verbs, where): what the operator does with its own credentials.
 # "cluster": in every watched namespace; "operator-namespace": leader election only there.
 OPERATOR_NEEDS = [
-    ("acid.zalan.do", "postgresqls", ["get", "list", "watch", "patch", "update"], "cluster"),
-    ("acid.zalan.do", "postgresqls/status", ["patch", "update"], "cluster"),
+    ("acid.zalan.do", "postgresqls", ["get", "list", "watch", "patch"], "cluster"),
+    ("acid.zalan.do", "postgresqls/status", ["patch"], "cluster"),
     ("acid.zalan.do", "operatorconfigurations", ["get", "list", "watch"], "cluster"),
     ("", "configmaps", ["get", "list", "watch"], "cluster"),
-    ("", "pods", ["get", "list", "watch", "patch", "delete"], "cluster"),
-    ("", "nodes", ["get", "list", "watch"], "cluster"),
-    ("", "events", ["create", "patch"], "cluster"),
+    ("", "pods", ["list", "watch", "patch", "delete"], "cluster"),
+    ("", "nodes", ["list", "watch"], "cluster"),
+    ("", "events", ["get", "create", "patch"], "cluster"),
     ("apps", "statefulsets", ["get", "list", "watch", "create", "patch", "delete"], "cluster"),
     ("", "services", ["get", "list", "watch", "create", "patch", "delete"], "cluster"),
     ("", "secrets", ["get", "list", "watch", "create", "patch"], "cluster"),
@@ -259,12 +259,14 @@ def test_rbac_grants_what_the_operator_needs(which, need, rbac):
 # (list + watch, every namespace) unless watches.yaml sets watchDependentResources: false or
 # blacklists the kind (ansible-contracts §1.10).
 CREATED_KINDS = [
-    ("apps", "StatefulSet", "statefulsets"), ("apps", "Deployment", "deployments"),
+    ("apps", "StatefulSet", "statefulsets"),
     ("", "Service", "services"), ("", "Endpoints", "endpoints"), ("", "Secret", "secrets"),
-    ("", "ConfigMap", "configmaps"), ("policy", "PodDisruptionBudget", "poddisruptionbudgets"),
-    ("batch", "CronJob", "cronjobs"), ("", "ServiceAccount", "serviceaccounts"),
+    ("policy", "PodDisruptionBudget", "poddisruptionbudgets"), ("", "ServiceAccount", "serviceaccounts"),
     ("rbac.authorization.k8s.io", "RoleBinding", "rolebindings"), ("", "Event", "events"),
 ]
+ANSIBLE_OPERATOR_RBAC_FILE = os.path.join(MANIFESTS, "rbac", "ansible-operator-rbac.yaml")
+NAMESPACED_RBAC_FILE = os.path.join(MANIFESTS, "rbac", "namespaced", "operator-rbac.yaml")
+WATCHED_NAMESPACE_FILE = os.path.join(MANIFESTS, "rbac", "namespaced", "watched-namespace.yaml")
 
 
 def ansible_operator_watch():
@@ -280,7 +282,8 @@ def ansible_operator_watch():
 def test_rbac_allows_ansible_operator_dependent_watches(rbac):
     deployment = deployments()["ansible-operator"]
     cluster_rules, dummy = service_account_rules(
-        rbac, deployment["metadata"]["namespace"], deployment["spec"]["template"]["spec"]["serviceAccountName"])
+        rbac + load_docs(ANSIBLE_OPERATOR_RBAC_FILE), deployment["metadata"]["namespace"],
+        deployment["spec"]["template"]["spec"]["serviceAccountName"])
     watch = ansible_operator_watch()
     if watch.get("watchDependentResources") is False:
         return
@@ -293,6 +296,26 @@ def test_rbac_allows_ansible_operator_dependent_watches(rbac):
             if not any(rule_allows(r, group, resource, verb) for r in cluster_rules):
                 missing.append("%s %s.%s" % (verb, resource, group))
     assert not missing, missing
+
+
+def _rule_set(rules):
+    return sorted((tuple(r.get("apiGroups") or []), tuple(r["resources"]), tuple(r.get("resourceNames") or []), tuple(sorted(r["verbs"])))
+                  for r in rules)
+
+
+def test_the_namespaced_variant_grants_the_namespaced_rules_of_the_cluster_wide_install(rbac):
+    """One set of verbs for both installs; the namespaced one leaves out the cluster-scoped reads."""
+    cluster_role = [o for o in rbac if o["kind"] == "ClusterRole" and o["metadata"]["name"] == "postgres-operator"][0]
+    namespaced = [r for r in cluster_role["rules"] if not {"nodes", "customresourcedefinitions"} & set(r["resources"])]
+    for path in (NAMESPACED_RBAC_FILE, WATCHED_NAMESPACE_FILE):
+        roles = [o for o in load_docs(path) if o["kind"] == "Role" and o["metadata"]["name"] == "postgres-operator"]
+        assert len(roles) == 1, path
+        assert _rule_set(roles[0]["rules"]) == _rule_set(namespaced), path
+    objects = load_docs(NAMESPACED_RBAC_FILE)
+    assert not [o for o in objects if o["kind"] == "ClusterRoleBinding"]
+    assert [o["metadata"]["name"] for o in objects if o["kind"] == "ClusterRole"] == ["postgres-pod"]
+    lease = [o for o in rbac if o["kind"] == "Role" and o["metadata"]["name"] == "postgres-operator-leader-election"][0]
+    assert [o for o in objects if o["kind"] == "Role" and o["metadata"]["name"] == "postgres-operator-leader-election"] == [lease]
 
 
 # ----------------------------------------------------------------------------- Deployments

@@ -9,7 +9,8 @@ builds a new ``OperatorConfig`` (environment overrides applied), and when it dif
 current one ``on_change(new_cfg, old_cfg)`` is called: the watcher then re-queues every cluster.
 
 A configuration that does not parse is logged and ignored (the last good one stays); a deleted
-object keeps the last good configuration too.
+object keeps the last good configuration too. The first read before the watcher starts working
+(``wait_synced``) is no change: until then the built-in defaults are only a placeholder.
 
 A few keys shape the watcher itself and are read once at start (``START_ONLY_KEYS``: the watched
 namespaces, the number of workers, the resync period, the REST API port, the cluster name label the
@@ -67,6 +68,7 @@ class ConfigWatch:
         self.generation = 0
         self.last_error = None
         self.informer = None
+        self._in_use = False  # set once the watcher has started with the current configuration
 
     @property
     def description(self):
@@ -97,11 +99,14 @@ class ConfigWatch:
         return self
 
     def wait_synced(self, timeout):
+        """Wait for the first read; from then on the watcher uses the configuration, and what differs is a change."""
         if self.informer is None:
+            self._in_use = True
             return True
         synced = self.informer.synced.wait(timeout)
         if synced and not self.informer.items():
             LOG.warning("configuration: %s not found; using built-in defaults until it appears", self.description)
+        self._in_use = True
         return synced
 
     def stop(self):
@@ -131,7 +136,13 @@ class ConfigWatch:
             self._cfg = new
             self.generation += 1
             self.last_error = None
-        LOG.info("configuration: %s changed (version %s)", self.description, (obj.get("metadata") or {}).get("resourceVersion"))
+        version = (obj.get("metadata") or {}).get("resourceVersion")
+        if not self._in_use:
+            LOG.info("configuration: read %s (version %s)", self.description, version)
+            if self.on_change is not None:
+                self.on_change(new, old)
+            return
+        LOG.info("configuration: %s changed (version %s)", self.description, version)
         restart = start_only_changes(old, new)
         if restart:
             LOG.warning("configuration: %s: read once at start, the watcher uses the new value after a restart", "; ".join(restart))

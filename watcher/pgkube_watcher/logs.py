@@ -13,16 +13,17 @@ import re
 import sys
 import time
 
-_SECRET_PATTERNS = (
-    re.compile(r"(?i)((?:password|passwd|secret|token|api[_-]?key)[\"']?\s*[:=]\s*[\"']?)([^\s\"',}]+)"),
-    re.compile(r"(?i)(\"data\"\s*:\s*\{)[^}]*(\})"),
-)
+from ansible_collections.pgkube.operator.plugins.module_utils.status import mask_secrets
+
+# the values (key=value, "key": "value", URIs) are masked as in status and Events (status.mask_secrets),
+# so the field paths of our own messages ("spec.tls.secretName: must not be empty") keep their words
+_SECRET_DATA = re.compile(r"(?i)(\"data\"\s*:\s*\{)[^}]*(\})")
 REDACTED = "<redacted>"
 
 
 def redact_text(text):
-    text = _SECRET_PATTERNS[0].sub(lambda m: m.group(1) + REDACTED, text)
-    return _SECRET_PATTERNS[1].sub(lambda m: m.group(1) + REDACTED + m.group(2), text)
+    text = mask_secrets(text)
+    return _SECRET_DATA.sub(lambda m: m.group(1) + REDACTED + m.group(2), text)
 
 
 class RedactingFilter(logging.Filter):

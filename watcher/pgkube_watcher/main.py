@@ -77,6 +77,8 @@ def parse_args(argv):
     parser.add_argument("--ansible-timeout", type=float, default=900.0, help="seconds before an ansible-runner run is killed")
     parser.add_argument("--shutdown-grace", type=float, default=20.0,
                         help="seconds to let running reconciles finish on SIGTERM before they are abandoned")
+    parser.add_argument("--request-timeout", type=float, default=None,
+                        help="seconds a Kubernetes request of a reconcile may take (default: PGKUBE_REQUEST_TIMEOUT, else 30)")
     parser.add_argument("--log-level", default=env.get("PGKUBE_LOG_LEVEL", "INFO"))
     parser.add_argument("--backoff-base", type=float, default=0.5, help="first retry delay after a failed reconcile (doubles, capped)")
     parser.add_argument("--backoff-max", type=float, default=300.0)
@@ -129,7 +131,7 @@ class Watcher:
             auth["kubeconfig"] = self.kubeconfig
         if args.context:
             auth["context"] = args.context
-        self.api_factory = lambda: kubernetes_api_from_params(**auth)
+        self.api_factory = lambda: kubernetes_api_from_params(timeout=args.request_timeout, **auth)
         base = self.api_factory()
         self.dynamic_client = base.client
         self.cache_index = None

@@ -14,6 +14,10 @@ CRD_API_VERSION = CRD_GROUP + "/" + CRD_VERSION
 CRD_PLURAL = "postgresqls"
 
 ROLLING_UPDATE_ANNOTATION = "zalando-postgres-operator-rolling-update-required"
+# on a credentials Secret created while the cluster's data already existed (StatefulSet or PVCs): its
+# password is new and PostgreSQL may know the role with another one; the role step does not push it
+# until the annotation is removed (docs/roles.md "Regenerated credentials"). Value: when (RFC 3339).
+REGENERATED_PASSWORD_ANNOTATION = "pgkube.operator/regenerated-password"
 
 
 def statefulset_name(cluster_name):

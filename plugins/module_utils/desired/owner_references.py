@@ -8,7 +8,8 @@ With ``enable_owner_references`` the upstream operator appends one controller re
 ``blockOwnerDeletion``) to the owner references a child already has, unless one with the CR's
 uid is there. It never does so on PersistentVolumeClaims (nor the StatefulSet's PVC templates),
 on Secrets in another namespace (cross-namespace users) or on the namespace-level pod
-ServiceAccount / RoleBinding. Owner references are set explicitly by us: server-side apply
+ServiceAccount / RoleBinding. **[deviation]** Nor on the credentials Secrets while the data volumes
+outlive the cluster (``enable_persistent_volume_claim_deletion`` false): they belong with the data. Owner references are set explicitly by us: server-side apply
 and PATCH through the ansible-operator proxy add none.
 """
 
@@ -34,9 +35,18 @@ def owner_reference(cluster):
     }
 
 
-def should_own(obj, cluster):
+def secrets_outlive_cluster(cfg):
+    """Credentials Secrets live as long as the data volumes: while PVCs are kept on deletion
+    (``enable_persistent_volume_claim_deletion`` false, our default), so are the Secrets, and they get
+    no owner reference (the garbage collector would delete them with the ``postgresql`` resource)."""
+    return not getattr(cfg, "enable_persistent_volume_claim_deletion", True)
+
+
+def should_own(obj, cluster, cfg=None):
     """True when ``obj`` may carry an owner reference to ``cluster``."""
     if not isinstance(obj, dict) or obj.get("kind") in NEVER_OWNED_KINDS:
+        return False
+    if obj.get("kind") == "Secret" and cfg is not None and secrets_outlive_cluster(cfg):
         return False
     namespace = (obj.get("metadata") or {}).get("namespace")
     return namespace in (None, cluster.namespace)
@@ -63,6 +73,6 @@ def add_owner_references(objects, cluster, cfg):
     if not cfg.enable_owner_references or not cluster.uid:
         return objects
     for obj in objects:
-        if should_own(obj, cluster):
+        if should_own(obj, cluster, cfg):
             add_owner_reference(obj, cluster)
     return objects

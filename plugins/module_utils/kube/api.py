@@ -22,6 +22,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import copy
+import socket
 
 from ansible_collections.pgkube.operator.plugins.module_utils.errors import KubernetesError
 
@@ -40,7 +41,33 @@ except ImportError:
     class ResourceNotFoundError(Exception):
         """Stand-in when the kubernetes library is missing."""
 
+try:
+    from urllib3.exceptions import HTTPError as TransportError, ConnectTimeoutError, ReadTimeoutError
+except ImportError:  # pragma: no cover - kubernetes depends on urllib3
+    class TransportError(Exception):
+        """Stand-in when urllib3 is missing."""
+
+    ConnectTimeoutError = ReadTimeoutError = TransportError
+
 MERGE_PATCH = "application/merge-patch+json"
+TRANSPORT_ERRORS = (TransportError, OSError)  # what a request that got no answer raises
+
+
+def _timed_out(exc):
+    reason = getattr(exc, "reason", None)
+    for item in (exc, reason):
+        if isinstance(item, (ConnectTimeoutError, ReadTimeoutError, socket.timeout)) or "timed out" in str(item).lower():
+            return True
+    return False
+
+
+def transport_error(exc, what, endpoint, timeout=None):
+    """A ``KubernetesError`` naming the API server for a request that got no answer (``exc``: a
+    urllib3, ssl or socket error)."""
+    if _timed_out(exc) and timeout:
+        return KubernetesError("the Kubernetes API server at %s did not answer within %gs (%s)" % (endpoint, timeout, what))
+    reason = getattr(exc, "reason", None) or exc
+    return KubernetesError("cannot reach the Kubernetes API server at %s (%s): %s" % (endpoint, what, (str(reason).splitlines() or [""])[0][:300]))
 
 
 def _api_error(exc, what):
@@ -58,9 +85,14 @@ def _describe(kind, namespace, name):
 class KubeApi:
     """Plain-dict access to the Kubernetes API with request counting and dry run."""
 
-    def __init__(self, dynamic_client, dry_run=False, memo_reads=False):
+    def __init__(self, dynamic_client, dry_run=False, memo_reads=False, timeout=None, endpoint=None):
+        """``timeout``: seconds per request (sent as the client's ``_request_timeout``; None: the client's
+        own bound, see kube/client.py); ``endpoint``: the API server's address, for messages."""
         self.client = dynamic_client
         self.dry_run = dry_run
+        self.timeout = timeout
+        self.endpoint = endpoint or getattr(getattr(getattr(dynamic_client, "client", None), "configuration", None), "host", None) \
+            or "the Kubernetes API server"
         self.requests = {"read": 0, "write": 0}
         self._resources = {}
         self._memo = {} if memo_reads else None
@@ -85,11 +117,18 @@ class KubeApi:
                 self._resources[key] = self.client.resources.get(api_version=api_version, kind=kind)
             except ResourceNotFoundError:
                 raise KubernetesError("the API server does not serve %s in %s (is the CRD installed?)" % (kind, api_version), status=404)
+            except (TransportError, OSError) as exc:
+                raise transport_error(exc, "discovering %s %s" % (api_version, kind), self.endpoint, self.timeout)
         return self._resources[key]
 
     def _write_params(self, params):
         if self.dry_run:
             params["dry_run"] = "All"
+        return self._timed(params)
+
+    def _timed(self, params):
+        if self.timeout:
+            params["_request_timeout"] = self.timeout
         return params
 
     def get(self, kind, api_version, namespace, name):
@@ -100,11 +139,13 @@ class KubeApi:
         resource = self.resource(kind, api_version)
         self.requests["read"] += 1
         try:
-            return resource.get(name=name, namespace=namespace).to_dict()
+            return resource.get(name=name, namespace=namespace, **self._timed({})).to_dict()
         except NotFoundError:
             return None
         except DynamicApiError as exc:
             raise _api_error(exc, "reading " + _describe(kind, namespace, name))
+        except (TransportError, OSError) as exc:
+            raise transport_error(exc, "reading " + _describe(kind, namespace, name), self.endpoint, self.timeout)
 
     def list(self, kind, api_version, namespace=None, label_selector=None):
         """Objects of a kind (in a namespace, matching a selector) as dicts."""
@@ -120,9 +161,11 @@ class KubeApi:
             params["label_selector"] = label_selector
         self.requests["read"] += 1
         try:
-            return list(resource.get(**params).to_dict().get("items") or [])
+            return list(resource.get(**self._timed(params)).to_dict().get("items") or [])
         except DynamicApiError as exc:
             raise _api_error(exc, "listing %s in %s" % (kind, namespace or "all namespaces"))
+        except (TransportError, OSError) as exc:
+            raise transport_error(exc, "listing %s in %s" % (kind, namespace or "all namespaces"), self.endpoint, self.timeout)
 
     def create(self, obj):
         kind, api_version = obj["kind"], obj["apiVersion"]
@@ -134,6 +177,8 @@ class KubeApi:
             return resource.create(body=obj, namespace=namespace, **self._write_params({})).to_dict()
         except DynamicApiError as exc:
             raise _api_error(exc, "creating " + _describe(kind, namespace, obj["metadata"].get("name")))
+        except (TransportError, OSError) as exc:
+            raise transport_error(exc, "creating " + _describe(kind, namespace, obj["metadata"].get("name")), self.endpoint, self.timeout)
 
     def replace(self, obj):
         kind, api_version = obj["kind"], obj["apiVersion"]
@@ -145,6 +190,8 @@ class KubeApi:
             return resource.replace(body=obj, namespace=namespace, **self._write_params({})).to_dict()
         except DynamicApiError as exc:
             raise _api_error(exc, "replacing " + _describe(kind, namespace, obj["metadata"].get("name")))
+        except (TransportError, OSError) as exc:
+            raise transport_error(exc, "replacing " + _describe(kind, namespace, obj["metadata"].get("name")), self.endpoint, self.timeout)
 
     def patch(self, kind, api_version, namespace, name, patch, subresource=None):
         """JSON merge patch (RFC 7386)."""
@@ -158,6 +205,8 @@ class KubeApi:
                                   **self._write_params({})).to_dict()
         except DynamicApiError as exc:
             raise _api_error(exc, "patching " + _describe(kind, namespace, name))
+        except (TransportError, OSError) as exc:
+            raise transport_error(exc, "patching " + _describe(kind, namespace, name), self.endpoint, self.timeout)
 
     def replace_status(self, obj):
         """PUT the status subresource (as the Zalando operator's UpdateStatus)."""
@@ -168,6 +217,9 @@ class KubeApi:
             return resource.replace(body=obj, namespace=obj["metadata"].get("namespace"), **self._write_params({})).to_dict()
         except DynamicApiError as exc:
             raise _api_error(exc, "updating the status of " + _describe(obj["kind"], obj["metadata"].get("namespace"), obj["metadata"]["name"]))
+        except (TransportError, OSError) as exc:
+            what = "updating the status of " + _describe(obj["kind"], obj["metadata"].get("namespace"), obj["metadata"]["name"])
+            raise transport_error(exc, what, self.endpoint, self.timeout)
 
     def delete(self, kind, api_version, namespace, name, propagation_policy=None):
         """Delete; returns False when the object was already gone."""
@@ -184,3 +236,5 @@ class KubeApi:
             return False
         except DynamicApiError as exc:
             raise _api_error(exc, "deleting " + _describe(kind, namespace, name))
+        except (TransportError, OSError) as exc:
+            raise transport_error(exc, "deleting " + _describe(kind, namespace, name), self.endpoint, self.timeout)

@@ -30,6 +30,8 @@ import re
 from decimal import Decimal
 
 from ansible_collections.pgkube.operator.plugins.module_utils.errors import ConfigurationError, ValidationErrors
+from ansible_collections.pgkube.operator.plugins.module_utils.model import kube_objects
+from ansible_collections.pgkube.operator.plugins.module_utils.model.fields import Fields
 
 
 class ConfigurationErrors(ValidationErrors, ConfigurationError):
@@ -293,7 +295,16 @@ def parse_sidecars(path, value):
             raise ConfigurationError("%s[%d]" % (path, i), "must be a container object, got %s" % show(item))
         if not isinstance(item.get("name"), str) or not item.get("name"):
             raise ConfigurationError("%s[%d].name" % (path, i), "is required")
+        _check_shape(item, "%s[%d]" % (path, i), kube_objects.CONTAINER)
     return json.loads(json.dumps(list(value)))
+
+
+def _check_shape(value, path, shape):
+    """The first shape error of an embedded Kubernetes object as a ConfigurationError."""
+    fields = Fields()
+    kube_objects.check(fields, value, path, shape)
+    if fields.errors:
+        raise ConfigurationError(fields.errors[0].path, fields.errors[0].reason)
 
 
 def parse_liveness_probe(path, value):
@@ -301,4 +312,5 @@ def parse_liveness_probe(path, value):
         return None
     if not isinstance(value, dict):
         raise ConfigurationError(path, "must be a probe object, got %s" % show(value))
+    _check_shape(value, path, kube_objects.PROBE)
     return json.loads(json.dumps(value))

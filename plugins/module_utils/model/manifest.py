@@ -12,23 +12,25 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import copy
 import ipaddress
 import re
 
 from ansible_collections.pgkube.operator.plugins.module_utils.errors import ValidationError, ValidationErrors
 from ansible_collections.pgkube.operator.plugins.module_utils.model.fields import INT32_MAX, INT64_MAX, Fields, describe, join
 from ansible_collections.pgkube.operator.plugins.module_utils.model.maintenance import parse_window, parse_windows
+from ansible_collections.pgkube.operator.plugins.module_utils.model import kube_objects as k8s
 from ansible_collections.pgkube.operator.plugins.module_utils.model.manifest_pod import (
-    read_additional_volumes, read_env, read_init_containers, read_object_list, read_sidecars, read_streams, read_tolerations)
+    read_additional_volumes, read_env, read_init_containers, read_object, read_object_list, read_sidecars, read_streams, read_tolerations)
 from ansible_collections.pgkube.operator.plugins.module_utils.model.manifest_roles import (
-    effective_prepared_databases, read_databases, read_prepared_databases, read_users)
+    check_prepared_names, check_rotation_names, effective_prepared_databases, read_databases, read_prepared_databases, read_users)
 from ansible_collections.pgkube.operator.plugins.module_utils.model.manifest_sections import (
     DNS1035_RE, read_clone, read_connection_pooler, read_patroni, read_postgresql, read_resources, read_standby, read_tls, read_volume)
 
 API_VERSION = "acid.zalan.do/v1"
 KIND = "postgresql"
 MAX_CLUSTER_NAME_LENGTH = 58  # 63 - len("-repl")
+# No real Patroni cluster has more members (docs/compatibility.md); max_instances raises it.
+INSTANCE_CEILING = 100
 CRON_RE = re.compile(r"^(\d+|\*)(/\d+)?(\s+(\d+|\*)(/\d+)?){4}$")
 STANDBY_ENV_RE = re.compile(r"^STANDBY_WALE_(S3|GS|GSC|SWIFT)_PREFIX$")
 
@@ -90,6 +92,9 @@ class ClusterSpec:
         annotations = fields.string_map(metadata, "annotations", "metadata", default={})
         raw_spec = fields.mapping(manifest, "spec", "", required=True)
         spec = read_spec(fields, raw_spec or {}) if raw_spec is not None else None
+        if spec is not None and spec["preparedDatabases"] == {} and name:
+            # {} means one database named like the cluster: its names must fit too
+            check_prepared_names(fields, effective_prepared_databases({}, name), "spec.preparedDatabases")
         fields.raise_if_errors()
         return cls(manifest, name, namespace or "default", uid, generation, labels, annotations, spec, fields.warnings)
 
@@ -130,8 +135,8 @@ def read_spec(fields, raw):
         "logicalBackupSchedule": _read_schedule(fields, raw, path),
         "allowedSourceRanges": _read_source_ranges(fields, raw, path),
         "maintenanceWindows": _read_windows(fields, raw, path),
-        "livenessProbe": fields.mapping(raw, "livenessProbe", path),
-        "nodeAffinity": fields.mapping(raw, "nodeAffinity", path),
+        "livenessProbe": read_object(fields, raw, "livenessProbe", path, k8s.PROBE),
+        "nodeAffinity": read_object(fields, raw, "nodeAffinity", path, k8s.NODE_AFFINITY),
         "users": read_users(fields, raw, path),
         "databases": read_databases(fields, raw, path),
         "preparedDatabases": read_prepared_databases(fields, raw, path),
@@ -147,9 +152,9 @@ def read_spec(fields, raw):
         "initContainers": read_init_containers(fields, raw, path),
         "additionalVolumes": read_additional_volumes(fields, raw, path),
         "env": read_env(fields, raw, path),
-        "envFrom": read_object_list(fields, raw, "envFrom", path),
+        "envFrom": read_object_list(fields, raw, "envFrom", path, k8s.ENV_FROM_SOURCE),
         "tolerations": read_tolerations(fields, raw, path),
-        "topologySpreadConstraints": read_object_list(fields, raw, "topologySpreadConstraints", path),
+        "topologySpreadConstraints": read_object_list(fields, raw, "topologySpreadConstraints", path, k8s.TOPOLOGY_SPREAD_CONSTRAINT),
         "streams": read_streams(fields, raw, path),
     }
     for key in TRISTATE_BOOLS:
@@ -164,8 +169,7 @@ def read_spec(fields, raw):
         spec[key] = fields.string_map(raw, key, path, default={})
     for key in STRING_LISTS:
         spec[key] = fields.string_list(raw, key, path, default=[])
-    for key in ("livenessProbe", "nodeAffinity"):
-        spec[key] = copy.deepcopy(spec[key])
+    check_rotation_names(fields, spec["usersWithSecretRotation"], join(path, "usersWithSecretRotation"))
     return spec
 
 
@@ -209,6 +213,17 @@ def validate_cluster_name(cluster, enable_team_id_clustername_prefix):
     if not team or not name.lower().startswith(prefix) or len(name) <= len(prefix):
         raise ValidationError("metadata.name", "%r must start with the team id followed by '-' (\"%s<name>\") because the operator "
                               "configuration sets enable_team_id_clustername_prefix" % (name, prefix))
+
+
+def validate_instances(cluster, max_instances):
+    """Refuse a ``numberOfInstances`` no real cluster has: above ``INSTANCE_CEILING`` (100), or above
+    ``max_instances`` when the configuration sets it higher. Holds with the ignore-limits annotation
+    too: 2^31-1 replicas once grew kube-controller-manager to 22 GB. Raises ``ValidationError``."""
+    instances = cluster.spec.get("numberOfInstances") or 0
+    ceiling = max(INSTANCE_CEILING, max_instances if max_instances is not None else -1)
+    if instances > ceiling:
+        raise ValidationError("spec.numberOfInstances", "%d instances is more than any real cluster has: at most %d are accepted "
+                              "(set max_instances in the operator configuration to allow more)" % (instances, ceiling))
 
 
 def _read_team(fields, raw, path):
@@ -269,4 +284,4 @@ def _read_windows(fields, raw, path):
     return result
 
 
-__all__ = ["ClusterSpec", "ValidationError", "ValidationErrors", "validate_cluster_name"]
+__all__ = ["ClusterSpec", "ValidationError", "ValidationErrors", "validate_cluster_name", "validate_instances", "INSTANCE_CEILING"]

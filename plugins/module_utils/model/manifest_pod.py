@@ -4,7 +4,8 @@
 """Pod-level lists of the ``postgresql`` spec: containers, volumes, env, scheduling, streams.
 
 Kubernetes types (v1.Container, v1.EnvVar, v1.Toleration, ...) are passed through as
-given after the checks that upstream (or the API server, later) would fail on.
+given after their shape is checked (``kube_objects``): a malformed item is an error naming its
+path here, never an exception in a builder or a refusal by the API server later.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -14,6 +15,7 @@ __metaclass__ = type
 import copy
 import re
 
+from ansible_collections.pgkube.operator.plugins.module_utils.model import kube_objects as k8s
 from ansible_collections.pgkube.operator.plugins.module_utils.model.fields import join
 from ansible_collections.pgkube.operator.plugins.module_utils.model.manifest_sections import read_resources
 
@@ -30,6 +32,11 @@ def _container_name(fields, item, where, required):
     return name
 
 
+def _check_rest(fields, item, where, shape, handled):
+    """Check the fields of ``item`` not read by the caller (``handled``) against ``shape``."""
+    k8s.check(fields, dict((k, v) for k, v in item.items() if k not in handled), where, shape)
+
+
 def read_sidecars(fields, spec, path):
     """Sidecars need an image; a missing name becomes ``sidecar-<index>`` (as upstream)."""
     result = []
@@ -39,9 +46,7 @@ def read_sidecars(fields, spec, path):
         sidecar["name"] = _container_name(fields, item, where, False) or "sidecar-%d" % index
         sidecar["image"] = fields.string(item, "image", where, required=True, non_empty=True)
         sidecar["resources"] = read_resources(fields, item, where)
-        fields.sequence(item, "ports", where)
-        fields.sequence(item, "env", where)
-        fields.string_list(item, "command", where)
+        _check_rest(fields, item, where, k8s.SIDECAR, ("name", "image", "resources"))
         result.append(sidecar)
     return result
 
@@ -53,6 +58,7 @@ def read_init_containers(fields, spec, path):
         where = join(join(path, "initContainers"), index)
         _container_name(fields, item, where, True)
         fields.string(item, "image", where, required=True, non_empty=True)
+        _check_rest(fields, item, where, k8s.CONTAINER, ("name", "image"))
         result.append(copy.deepcopy(item))
     return result
 
@@ -63,7 +69,8 @@ def read_additional_volumes(fields, spec, path):
         where = join(join(path, "additionalVolumes"), index)
         fields.string(item, "name", where, required=True, non_empty=True)
         fields.string(item, "mountPath", where, required=True, non_empty=True)
-        fields.mapping(item, "volumeSource", where, required=True)
+        if fields.mapping(item, "volumeSource", where, required=True) is not None:
+            k8s.check(fields, item["volumeSource"], join(where, "volumeSource"), k8s.VOLUME_SOURCE)
         fields.string(item, "subPath", where)
         fields.boolean(item, "isSubPathExpr", where)
         fields.string_list(item, "targetContainers", where)
@@ -74,11 +81,7 @@ def read_additional_volumes(fields, spec, path):
 def read_env(fields, spec, path):
     result = []
     for index, item in fields.mapping_list(spec, "env", path, default=[]):
-        where = join(join(path, "env"), index)
-        fields.string(item, "name", where, required=True, non_empty=True)
-        if item.get("value") is not None and not isinstance(item.get("value"), str):
-            fields.error(join(where, "value"), "must be a string (quote numbers and booleans in YAML)")
-        fields.mapping(item, "valueFrom", where)
+        k8s.check(fields, item, join(join(path, "env"), index), k8s.ENV_VAR)
         result.append(copy.deepcopy(item))
     return result
 
@@ -96,9 +99,21 @@ def read_tolerations(fields, spec, path):
     return result
 
 
-def read_object_list(fields, spec, key, path):
-    """A list of Kubernetes objects passed through (envFrom, topologySpreadConstraints)."""
-    return [copy.deepcopy(pair[1]) for pair in fields.mapping_list(spec, key, path, default=[])]
+def read_object_list(fields, spec, key, path, shape):
+    """A list of Kubernetes objects of ``shape`` passed through (envFrom, topologySpreadConstraints)."""
+    result = []
+    for index, item in fields.mapping_list(spec, key, path, default=[]):
+        k8s.check(fields, item, join(join(path, key), index), shape)
+        result.append(copy.deepcopy(item))
+    return result
+
+
+def read_object(fields, spec, key, path, shape):
+    """One Kubernetes object of ``shape`` (livenessProbe, nodeAffinity), or None when absent."""
+    value = fields.mapping(spec, key, path)
+    if value is not None:
+        k8s.check(fields, value, join(path, key), shape)
+    return copy.deepcopy(value)
 
 
 def read_streams(fields, spec, path):

@@ -15,7 +15,8 @@ __metaclass__ = type
 from ansible_collections.pgkube.operator.plugins.module_utils.errors import ValidationError
 from ansible_collections.pgkube.operator.plugins.module_utils.model.fields import describe, join
 from ansible_collections.pgkube.operator.plugins.module_utils.model.role_flags import (
-    DATABASE_NAME_RE, is_valid_database_name, is_valid_username, normalize_flags)
+    DATABASE_NAME_RE, MAX_NAME_BYTES, ROTATION_SUFFIX_LENGTH, SYSTEM_DATABASES, is_valid_database_name, is_valid_username, name_bytes,
+    normalize_flags, prepared_name_problems, too_long)
 
 USERNAME_FORM = ("lower-case letters, digits, '-' and '_', starting and ending with a letter or digit; "
                  "\"<namespace>.<user>\" for a user whose secret lives in another namespace")
@@ -31,6 +32,9 @@ def read_users(fields, spec, path):
         user_path = join(where, name)
         if not is_valid_username(name):
             fields.error(user_path, "%r is not a valid user name (%s)" % (name, USERNAME_FORM))
+            continue
+        if too_long(name, "user name"):
+            fields.error(user_path, too_long(name, "user name"))
             continue
         if isinstance(flags, list):
             bad = [i for i, flag in enumerate(flags) if isinstance(flag, str) and flag not in (flag.lower(), flag.upper())]
@@ -53,11 +57,44 @@ def read_databases(fields, spec, path):
         if not is_valid_database_name(name):
             fields.warn("%s: database name %r skipped: it must match %s" % (where, name, NAME_FORM))
             continue
+        if name in SYSTEM_DATABASES:
+            fields.error(join(where, name), system_database_reason(name))
+            continue
         if not isinstance(owner, str) or not owner:
             fields.error(join(where, name), "must be the name of the owner role, got %s" % describe(owner))
             continue
+        reason = too_long(name, "database name") or too_long(owner, "owner name")
+        if reason:
+            fields.error(join(where, name), reason)
+            continue
         result[name] = owner
     return result
+
+
+def system_database_reason(name):
+    return ("%r is a system database: it exists in every cluster and is never created, re-owned or prepared from a manifest "
+            "(system databases: %s)" % (name, ", ".join(SYSTEM_DATABASES)))
+
+
+def check_rotation_names(fields, users, path):
+    """A dated rotation role ``<user>YYMMDD`` must fit PostgreSQL's 63 bytes."""
+    for index, user in enumerate(users):
+        if name_bytes(user) + ROTATION_SUFFIX_LENGTH > MAX_NAME_BYTES:
+            most = MAX_NAME_BYTES - ROTATION_SUFFIX_LENGTH
+            fields.error(join(path, index), "user %r is %d bytes long; its rotation role %s<YYMMDD> would pass PostgreSQL's %d bytes "
+                         "(rotated users may have at most %d)" % (user, name_bytes(user), user, MAX_NAME_BYTES, most))
+
+
+def check_prepared_names(fields, prepared, path):
+    """Names of prepared databases (as normalised here) that PostgreSQL would truncate or that are system databases."""
+    for name, body in sorted((prepared or {}).items()):
+        db_path = join(path, name)
+        if name in SYSTEM_DATABASES:
+            fields.error(db_path, system_database_reason(name))
+            continue
+        schemas = dict((s, (v["defaultRoles"], v["defaultUsers"])) for s, v in body["schemas"].items())
+        for relative, reason in prepared_name_problems(name, body["defaultUsers"], schemas, body["extensions"]):
+            fields.error(join(db_path, relative) if relative else db_path, reason)
 
 
 def read_prepared_databases(fields, spec, path):
@@ -88,6 +125,7 @@ def read_prepared_databases(fields, spec, path):
             "schemas": _read_schemas(fields, body, db_path),
             "secretNamespace": fields.string(body, "secretNamespace", db_path),
         }
+    check_prepared_names(fields, result, where)
     return result
 
 

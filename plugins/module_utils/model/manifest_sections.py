@@ -23,6 +23,7 @@ POOLER_MODES = ("session", "transaction")
 RESOURCE_KEYS = ("cpu", "memory", "hugepages-2Mi", "hugepages-1Gi")
 VOLUME_IOPS_MAX = 80000
 VOLUME_THROUGHPUT_MAX = 2000
+POOLER_INSTANCE_CEILING = 100
 
 DNS1035_RE = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
 UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
@@ -211,8 +212,12 @@ def read_tls(fields, spec, path):
     if section is None:
         return None
     where = join(path, "tls")
+    secret_name = fields.string(section, "secretName", where, required=True)
+    if secret_name is not None and not secret_name.strip():
+        # upstream: TLS only when tls.secretName has a value (its complete example ships "")
+        return None
     return {
-        "secretName": fields.string(section, "secretName", where, required=True, non_empty=True),
+        "secretName": secret_name,
         "certificateFile": fields.string(section, "certificateFile", where, default="tls.crt"),
         "privateKeyFile": fields.string(section, "privateKeyFile", where, default="tls.key"),
         "caFile": fields.string(section, "caFile", where),
@@ -226,7 +231,8 @@ def read_connection_pooler(fields, spec, path):
         return None
     where = join(path, "connectionPooler")
     return {
-        "numberOfInstances": fields.integer(section, "numberOfInstances", where, minimum=1, maximum=INT32_MAX),
+        # the same ceiling as the cluster's own size (manifest.INSTANCE_CEILING): no pooler has more
+        "numberOfInstances": fields.integer(section, "numberOfInstances", where, minimum=1, maximum=POOLER_INSTANCE_CEILING),
         "schema": fields.string(section, "schema", where),
         "user": fields.string(section, "user", where),
         "dockerImage": fields.string(section, "dockerImage", where),

@@ -21,6 +21,59 @@ USERNAME_RE = re.compile(r"^[a-z0-9]([-_a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-_a-z0-9]
 DATABASE_NAME_RE = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
 _ALNUM_RE = re.compile(r"^[A-Za-z0-9]+$")
 
+# PostgreSQL keeps NAMEDATALEN - 1 bytes of a name and silently truncates the rest: the first sync
+# would create the truncated name and every later one fail ("role ... already exists").
+MAX_NAME_BYTES = 63
+# the databases every server has: never created, re-owned or prepared from a manifest
+SYSTEM_DATABASES = ("postgres", "template0", "template1")
+ROTATION_SUFFIX_LENGTH = 6  # <user>YYMMDD, the role a password rotation creates
+
+
+def name_bytes(name):
+    return len(name.encode("utf-8"))
+
+
+def too_long(name, what="name"):
+    """Why PostgreSQL would truncate ``name`` (more than 63 bytes), or None."""
+    size = name_bytes(name)
+    if size <= MAX_NAME_BYTES:
+        return None
+    return "%s %r is %d bytes long; PostgreSQL truncates names to %d bytes, so it would be created under another name" % (
+        what, name, size, MAX_NAME_BYTES)
+
+
+def default_role_names(prefix, default_users):
+    """The roles a prepared database (``prefix`` = db) or schema (``<db>_<schema>``) gets."""
+    names = [prefix + "_owner", prefix + "_reader", prefix + "_writer"]
+    return names + ([name + "_user" for name in names] if default_users else [])
+
+
+def prepared_name_problems(database, default_users, schemas, extensions):
+    """``[(relative path, reason)]`` for a prepared database whose names PostgreSQL would truncate.
+
+    ``schemas``: ``{schema: (default_roles, default_users)}``; ``extensions``: ``{extension: schema}``.
+    The relative path is ``""`` (the database), ``schemas.<s>`` or ``extensions.<e>``.
+    """
+    problems = []
+    reason = too_long(database, "database name")
+    if reason:
+        return [("", reason)]
+    longest = max(default_role_names(database, default_users), key=name_bytes)
+    if too_long(longest):
+        problems.append(("", too_long(longest, "the database's role")))
+    for schema, (default_roles, schema_users) in sorted(schemas.items()):
+        reason = too_long(schema, "schema name")
+        if not reason and default_roles:
+            longest = max(default_role_names("%s_%s" % (database, schema), schema_users), key=name_bytes)
+            reason = too_long(longest, "the schema's role")
+        if reason:
+            problems.append(("schemas.%s" % schema, reason))
+    for extension, schema in sorted(extensions.items()):
+        reason = too_long(str(extension), "extension name") or too_long(str(schema), "schema name")
+        if reason:
+            problems.append(("extensions.%s" % extension, reason))
+    return problems
+
 
 def is_valid_username(name):
     return isinstance(name, str) and bool(USERNAME_RE.match(name))

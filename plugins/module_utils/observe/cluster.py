@@ -9,7 +9,8 @@ __metaclass__ = type
 
 from ansible_collections.pgkube.operator.plugins.module_utils.kube.kinds import api_version, object_key
 
-# Kinds a cluster owns that are found by its selector labels when deleting it.
+# Kinds a cluster owns that are found by its selector labels when deleting it (pods included:
+# the StatefulSet is deleted with orphaned pods, which are deleted one by one).
 LABELLED_KINDS = ("StatefulSet", "Pod", "Service", "Endpoints", "Secret", "PodDisruptionBudget", "ConfigMap", "PersistentVolumeClaim")
 
 

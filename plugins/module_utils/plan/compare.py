@@ -22,6 +22,7 @@ __metaclass__ = type
 
 import json
 
+from ansible_collections.pgkube.operator.plugins.module_utils.desired.naming import REGENERATED_PASSWORD_ANNOTATION
 from ansible_collections.pgkube.operator.plugins.module_utils.model.quantity import parse_quantity
 
 # Annotations written by Kubernetes controllers, kubectl or volume provisioners, never by us.
@@ -34,6 +35,9 @@ SYSTEM_ANNOTATION_PREFIXES = (
     "volume.kubernetes.io/",
     "volume.beta.kubernetes.io/",
 )
+
+# Annotations whose life is decided outside the object builders (set at creation, removed by the role step or the user).
+STATE_ANNOTATIONS = (REGENERATED_PASSWORD_ANNOTATION,)
 
 QUANTITY_PARENTS = ("requests", "limits", "capacity")
 QUANTITY_KEYS = ("sizeLimit",)
@@ -140,7 +144,7 @@ def changed_paths(desired, observed, path=()):
 # -- annotations -------------------------------------------------------------------------
 
 def annotation_excluded(key, cfg):
-    if key in (cfg_value(cfg, "ignored_annotations", []) or []):
+    if key in (cfg_value(cfg, "ignored_annotations", []) or []) or key in STATE_ANNOTATIONS:
         return True
     return key.startswith(SYSTEM_ANNOTATION_PREFIXES)
 

@@ -5,7 +5,7 @@
 
 Order: FabricEventStreams, logical backup CronJob, StatefulSet (``Orphan`` propagation), each
 pod, PVCs (only if ``enable_persistent_volume_claim_deletion``), Secrets (only if
-``enable_secrets_deletion``), PDBs, master/replica Endpoints, master/replica Services,
+``enable_secrets_deletion`` and the PVCs are deleted too: kept volumes keep their credentials), PDBs, master/replica Endpoints, master/replica Services,
 Patroni's ``-config`` Service and its ConfigMaps/Endpoints, pooler Deployments and Services.
 The pod ServiceAccount and RoleBinding are shared by the namespace and never deleted.
 
@@ -97,7 +97,8 @@ def plan_delete(observed, cfg, cluster):
     """Plan that deletes the cluster's objects found in ``observed`` ((kind, ns, name) -> object)."""
     c, namespace = _cluster_identity(cluster)
     keep_pvcs = not cfg_value(cfg, "enable_persistent_volume_claim_deletion", True)
-    keep_secrets = not cfg_value(cfg, "enable_secrets_deletion", True)
+    # the credentials belong with the data: kept volumes keep their Secrets, whatever enable_secrets_deletion says
+    keep_secrets = not cfg_value(cfg, "enable_secrets_deletion", True) or keep_pvcs
     chosen, kept = [], {"PersistentVolumeClaim": [], "Secret": []}
     for (kind, ns, name), obj in sorted((observed or {}).items(), key=lambda item: tuple(str(x) for x in item[0])):
         if obj is None or kind in NEVER_DELETED:
@@ -122,5 +123,7 @@ def plan_delete(observed, cfg, cluster):
         plan.notes.append("PersistentVolumeClaims kept because enable_persistent_volume_claim_deletion is false: %s"
                           % ", ".join(sorted(kept["PersistentVolumeClaim"])))
     if kept["Secret"]:
-        plan.notes.append("Secrets kept because enable_secrets_deletion is false: %s" % ", ".join(sorted(kept["Secret"])))
+        why = ("enable_secrets_deletion is false" if not cfg_value(cfg, "enable_secrets_deletion", True)
+               else "the data volumes are kept (enable_persistent_volume_claim_deletion is false): a cluster re-created on them needs them")
+        plan.notes.append("Secrets kept because %s: %s" % (why, ", ".join(sorted(kept["Secret"]))))
     return plan

@@ -17,11 +17,10 @@ import base64
 import traceback
 
 try:
-    from ansible_collections.kubernetes.core.plugins.module_utils.k8s.client import get_api_client
+    from ansible_collections.kubernetes.core.plugins.module_utils.k8s.client import get_api_client  # noqa: F401 pylint: disable=unused-import
     HAS_K8S_CLIENT = True
     K8S_IMPORT_ERROR = None
 except ImportError:
-    get_api_client = None
     HAS_K8S_CLIENT = False
     K8S_IMPORT_ERROR = traceback.format_exc()
 
@@ -37,8 +36,9 @@ except ImportError:
 
     HAS_KUBERNETES = False
 
-from ansible_collections.pgkube.operator.plugins.module_utils.desired.naming import format_secret_name
+from ansible_collections.pgkube.operator.plugins.module_utils.desired.naming import REGENERATED_PASSWORD_ANNOTATION, format_secret_name
 from ansible_collections.pgkube.operator.plugins.module_utils.errors import KubernetesError, ValidationError
+from ansible_collections.pgkube.operator.plugins.module_utils.kube.api import TransportError, transport_error
 from ansible_collections.pgkube.operator.plugins.module_utils.roles.prepared import prepared_databases
 
 CRD_GROUP = "acid.zalan.do"
@@ -47,12 +47,18 @@ DEFAULT_SECRET_TEMPLATE = "{username}.{cluster}.credentials.{tprkind}.{tprgroup}
 
 
 def api_client(auth):
-    """A kubernetes.core client from ``auth`` (``kubeconfig``, ``context``, ``host``, ``api_key``, ...)."""
+    """A kubernetes.core client from ``auth`` (``kubeconfig``, ``context``, ``host``, ``api_key``, ...), every
+    request bounded by ``auth["request_timeout"]`` seconds (default: kube/client.py's ``request_timeout``)."""
+    from ansible_collections.pgkube.operator.plugins.module_utils.kube.client import bounded_api_client, request_timeout
+
     if not HAS_K8S_CLIENT:
         raise KubernetesError("kubernetes.core (and the kubernetes Python library) are required for a cluster reference")
     kwargs = dict((k, v) for k, v in (auth or {}).items() if v is not None)
+    seconds = request_timeout(kwargs.pop("request_timeout", None))
     try:
-        return get_api_client(**kwargs)
+        return bounded_api_client(seconds, **kwargs)
+    except KubernetesError:
+        raise
     except Exception as exc:
         raise KubernetesError("cannot create a Kubernetes client: %s" % exc)
 
@@ -66,6 +72,14 @@ def _get(client, api_version, kind, name, namespace):
     except DynamicApiError as exc:
         raise KubernetesError("GET %s %s/%s failed: %s" % (kind, namespace, name, getattr(exc, "reason", exc)),
                               status=getattr(exc, "status", None))
+    except (TransportError, OSError) as exc:
+        raise _transport(client, exc, "reading %s %s/%s" % (kind, namespace, name))
+
+
+def _transport(client, exc, what):
+    rest = getattr(getattr(getattr(client, "client", None), "client", None), "rest_client", None)
+    host = getattr(getattr(client, "configuration", None), "host", None) or "the Kubernetes API server"
+    return transport_error(exc, what, host, getattr(rest, "pgkube_request_timeout", None))
 
 
 def decode_secret_data(data):
@@ -130,8 +144,9 @@ def resolve(client, name, namespace, settings, secret_template=None, cluster_dom
         if secret is None:
             continue
         data = decode_secret_data(secret.get("data"))
+        annotations = (secret.get("metadata") or {}).get("annotations") or {}
         credentials[user] = {"username": data.get("username", user), "password": data.get("password"),
-                             "nextRotation": data.get("nextRotation")}
+                             "nextRotation": data.get("nextRotation"), "regenerated": REGENERATED_PASSWORD_ANNOTATION in annotations}
         secret_names[user] = (user_ns, sname)
     host = "%s.%s.svc.%s" % (name, namespace, cluster_domain)
     return ClusterRef(manifest, host, credentials, secret_names)
@@ -152,7 +167,10 @@ def read_configmap_data(client, ref, default_namespace):
 def write_credentials(client, cluster_ref, updates, check_mode=False):
     """Patch the credentials Secrets with rotated values (``updates``: user -> Credential)."""
     written = []
-    resource = client.resource("Secret", "v1")
+    try:
+        resource = client.resource("Secret", "v1")
+    except (TransportError, OSError) as exc:
+        raise _transport(client, exc, "discovering v1 Secret")
     for user, cred in sorted(updates.items()):
         if user not in cluster_ref.secret_names:
             continue
@@ -166,5 +184,7 @@ def write_credentials(client, cluster_ref, updates, check_mode=False):
             except DynamicApiError as exc:
                 raise KubernetesError("PATCH Secret %s/%s failed: %s" % (namespace, sname, getattr(exc, "reason", "error")),
                                       status=getattr(exc, "status", None))
+            except (TransportError, OSError) as exc:
+                raise _transport(client, exc, "patching Secret %s/%s" % (namespace, sname))
         written.append("%s/%s" % (namespace, sname))
     return written

@@ -20,6 +20,8 @@ except ImportError:
 
 from ansible_collections.pgkube.operator.plugins.module_utils.errors import PgkubeError
 
+SQL_ERRORS = (psycopg2.Error,) if HAS_PSYCOPG2 else ()
+
 CONNECTION_ARGUMENT_SPEC = dict(
     login_user=dict(type="str", default="postgres", aliases=["login"]),
     login_password=dict(type="str", default="", no_log=True),
@@ -30,7 +32,10 @@ CONNECTION_ARGUMENT_SPEC = dict(
     ssl_mode=dict(type="str", default="prefer", choices=["allow", "disable", "prefer", "require", "verify-ca", "verify-full"]),
     ca_cert=dict(type="str", aliases=["ssl_rootcert"]),
     connect_timeout=dict(type="int", default=15),
+    statement_timeout=dict(type="int", default=60),
 )
+# a server that stops answering mid-sync is noticed by TCP keepalives within about 25 s
+KEEPALIVES = {"keepalives": 1, "keepalives_idle": 10, "keepalives_interval": 5, "keepalives_count": 3}
 
 
 class ConnectionError_(PgkubeError):
@@ -46,6 +51,11 @@ def conn_params(params, dbname=None):
         "sslmode": params.get("ssl_mode") or "prefer",
         "connect_timeout": params.get("connect_timeout") or 15,
     }
+    result.update(KEEPALIVES)
+    statement_timeout = params.get("statement_timeout")
+    statement_timeout = 60 if statement_timeout is None else int(statement_timeout)
+    if statement_timeout > 0:
+        result["options"] = "-c statement_timeout=%ds" % statement_timeout
     host = params.get("login_host") or ""
     socket = params.get("login_unix_socket") or ""
     if socket and host in ("", "localhost"):
@@ -57,6 +67,20 @@ def conn_params(params, dbname=None):
     if params.get("ca_cert"):
         result["sslrootcert"] = params["ca_cert"]
     return result
+
+
+def endpoint(params):
+    """``host:port`` of the server the parameters name (a socket directory or a host), for messages."""
+    kwargs = conn_params(params)
+    return "%s:%s" % (kwargs.get("host", "(default socket)"), kwargs["port"])
+
+
+def sql_error(exc, params):
+    """A ``PgkubeError`` naming the server for a failed statement: PostgreSQL's primary message only
+    (never the statement, which may carry a password verifier)."""
+    diag = getattr(exc, "diag", None)
+    message = getattr(diag, "message_primary", None) or (str(exc).strip().splitlines() or [""])[0]
+    return PgkubeError("PostgreSQL at %s: %s (%s)" % (endpoint(params), message, type(exc).__name__))
 
 
 def connect(params, dbname=None):

@@ -69,6 +69,10 @@ class Plan:
         self.databases_renamed = []
         self.databases_dropped = []
         self.warnings = []
+        # roles whose password came from a regenerated Secret: kept in PostgreSQL (it differs), or in
+        # effect (the role was created with it, or already has it)
+        self.passwords_held = []
+        self.passwords_in_effect = []
 
     def add(self, statement):
         self.statements.append(statement)
@@ -231,6 +235,8 @@ def plan_roles(desired, observed, plan, encryption="scram-sha-256"):
             parts.append(real)
             masked.append(hidden)
         plan.add(Statement(sql.Composed(parts), sql.Composed(masked), reason="create role %s" % name))
+        if role.regenerated:
+            plan.passwords_in_effect.append(name)
         plan.add(Statement(sql.SQL("COMMENT ON ROLE {} IS {}").format(_ident(name), sql.Literal(MARKER)), reason="mark role %s" % name))
         if not inline:
             late_grants.append(role)
@@ -253,7 +259,10 @@ def plan_roles(desired, observed, plan, encryption="scram-sha-256"):
             continue
         altered = False
         flags = _flag_changes(role, current)
-        password_changed = role.password is not None and not scram.password_matches(current.password, role.password, name, encryption)
+        matches = role.password is None or scram.password_matches(current.password, role.password, name, encryption)
+        password_changed = not matches and not role.keep_password
+        if role.regenerated:
+            (plan.passwords_in_effect if matches else plan.passwords_held).append(name)
         if flags or password_changed:
             parts = [sql.SQL("ALTER ROLE "), _ident(name)]
             if flags:

@@ -8,7 +8,8 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.pgkube.operator.plugins.module_utils.errors import ValidationError
-from ansible_collections.pgkube.operator.plugins.module_utils.model.role_flags import is_valid_database_name
+from ansible_collections.pgkube.operator.plugins.module_utils.model.manifest_roles import system_database_reason
+from ansible_collections.pgkube.operator.plugins.module_utils.model.role_flags import SYSTEM_DATABASES, is_valid_database_name, prepared_name_problems
 from ansible_collections.pgkube.operator.plugins.module_utils.roles.spec import (
     RoleSpec, DatabaseSpec, SchemaSpec, ORIGIN_BOOTSTRAP,
 )
@@ -44,6 +45,18 @@ def _default_roles(prefix, admin, search_path, default_users, path):
     return roles
 
 
+def _check_names(db, db_users, schemas, extensions, path):
+    """A system database, or names PostgreSQL would truncate (63 bytes), are refused."""
+    if db in SYSTEM_DATABASES:
+        raise ValidationError(path, system_database_reason(db))
+    flags = {}
+    for schema, body in schemas.items():
+        body = body if isinstance(body, dict) else {}
+        flags[schema] = (body.get("defaultRoles") is not False, body.get("defaultUsers") is True)
+    for relative, reason in prepared_name_problems(db, db_users, flags, extensions if isinstance(extensions, dict) else {}):
+        raise ValidationError("%s.%s" % (path, relative) if relative else path, reason)
+
+
 def prepared_databases(prepared, cluster_name, team_admin_role):
     """Return ``(roles, databases)`` for ``spec.preparedDatabases`` (``None`` ⇒ nothing)."""
     if prepared is None:
@@ -69,6 +82,7 @@ def prepared_databases(prepared, cluster_name, team_admin_role):
         for schema in schemas:
             if not is_valid_database_name(schema):
                 raise ValidationError("%s.schemas.%s" % (path, schema), "invalid schema name %r (must match ^[a-zA-Z_][a-zA-Z0-9_]*$)" % (schema,))
+        _check_names(db, db_users, schemas, body.get("extensions"), path)
         schema_names = sorted(schemas)
         db_owner = db + "_owner"
         roles.extend(_default_roles(db, team_admin_role, _search_path(schema_names), db_users, path))

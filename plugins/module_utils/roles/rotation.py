@@ -61,6 +61,9 @@ def eligible_users(spec, settings, desired_roles, warnings):
         if name == settings.super_username:
             warnings.append("password rotation of the superuser %r refused (it would lock the operator out)" % name)
             result.pop(name)
+        elif name == settings.replication_username:
+            warnings.append("password rotation of the replication user %r refused (every replica logs in with it)" % name)
+            result.pop(name)
         elif name not in desired_roles:
             warnings.append("password rotation listed for unknown user %r ignored" % name)
             result.pop(name)

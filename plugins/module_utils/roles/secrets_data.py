@@ -15,12 +15,16 @@ from ansible_collections.pgkube.operator.plugins.module_utils.errors import Vali
 
 
 class Credential:
-    __slots__ = ("username", "_password", "next_rotation")
+    """``regenerated``: the Secret was created with a new password while the cluster's data existed
+    (``pgkube.operator/regenerated-password``): it is not pushed into an existing role."""
 
-    def __init__(self, username, password=None, next_rotation=None):
+    __slots__ = ("username", "_password", "next_rotation", "regenerated")
+
+    def __init__(self, username, password=None, next_rotation=None, regenerated=False):
         self.username = username
         self._password = password
         self.next_rotation = next_rotation or None
+        self.regenerated = bool(regenerated)
 
     @property
     def password(self):
@@ -33,7 +37,7 @@ class Credential:
         return data
 
     def copy(self):
-        return Credential(self.username, self._password, self.next_rotation)
+        return Credential(self.username, self._password, self.next_rotation, self.regenerated)
 
     def __repr__(self):
         return "Credential(%r, password=<hidden>, next_rotation=%r)" % (self.username, self.next_rotation)
@@ -50,7 +54,7 @@ def normalize_credentials(secrets):
             password = value.get("password")
             if password is not None and not isinstance(password, str):
                 raise ValidationError("secrets.%s.password" % user, "must be a string")
-            result[user] = Credential(str(value.get("username") or user), password, value.get("nextRotation"))
+            result[user] = Credential(str(value.get("username") or user), password, value.get("nextRotation"), value.get("regenerated"))
         elif isinstance(value, str):
             result[user] = Credential(user, value)
         else:

@@ -13,8 +13,9 @@ __metaclass__ = type
 
 from ansible_collections.pgkube.operator.plugins.module_utils.errors import ValidationError
 from ansible_collections.pgkube.operator.plugins.module_utils.model.role_flags import (
-    normalize_flags, is_valid_username, is_valid_database_name,
+    MAX_NAME_BYTES, ROTATION_SUFFIX_LENGTH, SYSTEM_DATABASES, normalize_flags, is_valid_username, is_valid_database_name, name_bytes, too_long,
 )
+from ansible_collections.pgkube.operator.plugins.module_utils.model.manifest_roles import system_database_reason
 from ansible_collections.pgkube.operator.plugins.module_utils.roles.prepared import prepared_databases
 from ansible_collections.pgkube.operator.plugins.module_utils.roles.spec import (
     DesiredState, RoleSpec, DatabaseSpec, ORIGIN_MANIFEST, ORIGIN_SYSTEM, ORIGIN_GROUP, ORIGIN_TEAMS_API,
@@ -39,6 +40,10 @@ def manifest_spec(manifest):
         value = spec.get(key)
         if value is not None and (not isinstance(value, list) or not all(isinstance(v, str) for v in value)):
             raise ValidationError("spec." + key, "must be a list of user names")
+    for index, user in enumerate(spec.get("usersWithSecretRotation") or []):
+        if name_bytes(user) + ROTATION_SUFFIX_LENGTH > MAX_NAME_BYTES:
+            raise ValidationError("spec.usersWithSecretRotation[%d]" % index, "user %r is %d bytes long; its rotation role %s<YYMMDD> would "
+                                  "pass PostgreSQL's %d bytes" % (user, name_bytes(user), user, MAX_NAME_BYTES))
     return name, spec
 
 
@@ -57,8 +62,11 @@ def build_desired(manifest, settings, credentials=None, infra_roles=(), team_rol
     name, spec = manifest_spec(manifest)
     refused = settings.system_names() | set(settings.protected_role_names)
 
-    desired.add_role(RoleSpec(settings.super_username, ORIGIN_SYSTEM, flags=["LOGIN", "SUPERUSER"], path="system"))
-    desired.add_role(RoleSpec(settings.replication_username, ORIGIN_SYSTEM, flags=["LOGIN", "REPLICATION"], path="system"))
+    # System users: Spilo creates them at bootstrap with their Secrets' passwords; the superuser's is our own login and
+    # Patroni's, the replication user's is in every replica's environment: never changed here (created if missing).
+    desired.add_role(RoleSpec(settings.super_username, ORIGIN_SYSTEM, flags=["LOGIN", "SUPERUSER"], path="system", keep_password=True))
+    desired.add_role(RoleSpec(settings.replication_username, ORIGIN_SYSTEM, flags=["LOGIN", "REPLICATION"], path="system",
+                              keep_password=True))
     for role in infra_roles:
         desired.add_role(role)
 
@@ -71,6 +79,8 @@ def build_desired(manifest, settings, credentials=None, infra_roles=(), team_rol
         path = "spec.users.%s" % user
         if not is_valid_username(user):
             raise ValidationError(path, "invalid user name %r (must match %s)" % (user, "^[a-z0-9]([-_a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-_a-z0-9]*[a-z0-9])?)*$"))
+        if too_long(user, "user name"):
+            raise ValidationError(path, too_long(user, "user name"))
         flags = normalize_flags(spec["users"][user], path=path)
         if user in refused:
             desired.warnings.append("%s: role %r is protected or a system role; ignored" % (path, user))
@@ -85,6 +95,10 @@ def build_desired(manifest, settings, credentials=None, infra_roles=(), team_rol
         path = "spec.databases.%s" % db
         if not is_valid_database_name(db):
             raise ValidationError(path, "invalid database name %r (must match ^[a-zA-Z_][a-zA-Z0-9_]*$)" % (db,))
+        if db in SYSTEM_DATABASES:
+            raise ValidationError(path, system_database_reason(db))
+        if too_long(db, "database name") or (isinstance(owner, str) and too_long(owner, "owner name")):
+            raise ValidationError(path, too_long(db, "database name") or too_long(owner, "owner name"))
         if not isinstance(owner, str) or owner not in desired.roles:
             raise ValidationError(path, "owner %r is not a role of this cluster" % (owner,))
         desired.databases[db] = DatabaseSpec(db, owner, path=path)
@@ -104,6 +118,9 @@ def build_desired(manifest, settings, credentials=None, infra_roles=(), team_rol
             cred = credentials.get(role.name)
             if cred is not None and cred.password is not None:
                 role.password = cred.password
+                if cred.regenerated:
+                    # a new password for a role PostgreSQL may know with another one: used to create it only
+                    role.keep_password = role.regenerated = True
         elif role.origin == ORIGIN_TEAMS_API:
             role.password = None
 

@@ -31,14 +31,16 @@ class RoleSpec:
 
     ``flags`` is the normalised flag list (``LOGIN`` present for login roles, ``NOLOGIN``
     never present, ``NO<flag>`` kept). ``password`` is the cleartext or an md5/SCRAM hash;
-    it is never part of ``repr`` or ``as_dict``.
+    it is never part of ``repr`` or ``as_dict``. ``keep_password``: the password is set when the
+    role is created and never changed afterwards (system users, whose passwords Patroni and the
+    replicas use; a role whose Secret was regenerated, see docs/roles.md).
     """
 
     __slots__ = ("name", "origin", "flags", "member_of", "admin_role", "parameters",
-                 "is_db_owner", "rotation_parent", "_password", "path")
+                 "is_db_owner", "rotation_parent", "_password", "path", "keep_password", "regenerated")
 
     def __init__(self, name, origin, flags=None, member_of=None, admin_role=None, parameters=None,
-                 password=None, is_db_owner=False, rotation_parent=None, path=None):
+                 password=None, is_db_owner=False, rotation_parent=None, path=None, keep_password=False, regenerated=False):
         self.name = name
         self.origin = origin
         self.flags = sorted(set(flags or []))
@@ -49,6 +51,8 @@ class RoleSpec:
         self.is_db_owner = is_db_owner
         self.rotation_parent = rotation_parent
         self.path = path or name
+        self.keep_password = keep_password
+        self.regenerated = regenerated  # the password comes from a regenerated Secret (see secrets_data.Credential)
 
     @property
     def password(self):

@@ -30,10 +30,13 @@ class SyncReport:
         self.credential_updates = {}  # user -> Credential (contain passwords: for the Secret writer only)
         self.catalog_queries = 0
         self.statements = 0
+        self.passwords_held = []       # users whose regenerated Secret's password was not pushed (it differs)
+        self.passwords_in_effect = []  # users whose regenerated Secret's password is the role's
 
     def as_dict(self):
         data = {"changed": self.changed, "queries": list(self.queries), "warnings": list(self.warnings),
-                "rotation": list(self.rotation_events), "secrets_updated": sorted(self.credential_updates)}
+                "rotation": list(self.rotation_events), "secrets_updated": sorted(self.credential_updates),
+                "passwords_held": list(self.passwords_held)}
         data.update(self.summary)
         return data
 
@@ -80,5 +83,7 @@ def sync(conn, params, manifest, settings, secrets=None, infra_roles=(), team_ro
     report.queries = result.queries
     report.statements = result.executed
     report.summary = plan.summary()
+    report.passwords_held = sorted(plan.passwords_held)
+    report.passwords_in_effect = sorted(plan.passwords_in_effect)
     report.changed = bool(plan.statements) or bool(report.credential_updates)
     return report

@@ -29,8 +29,9 @@ class PlaybookResult:
         return bool(self.result.get("failed")) or self.returncode != 0
 
 
-def run_module(module, args, kubeconfig, check=False, diff=False, extra_env=None):
-    """Run ``pgkube.operator.<module>`` with ``args``; returns a PlaybookResult."""
+def run_module(module, args, kubeconfig, check=False, diff=False, extra_env=None, timeout=600):
+    """Run ``pgkube.operator.<module>`` with ``args``; returns a PlaybookResult (``timeout``: seconds
+    before ansible-playbook is killed, which raises ``subprocess.TimeoutExpired``)."""
     with tempfile.TemporaryDirectory(prefix="pgkube-play-") as tmp:
         result_file = os.path.join(tmp, "result.json")
         play = [{
@@ -62,7 +63,7 @@ def run_module(module, args, kubeconfig, check=False, diff=False, extra_env=None
             command.append("--check")
         if diff:
             command.append("--diff")
-        proc = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600, check=False)
+        proc = subprocess.run(command, env=env, capture_output=True, text=True, timeout=timeout, check=False)
         result = {}
         if os.path.exists(result_file):
             with open(result_file) as handle:

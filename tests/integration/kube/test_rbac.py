@@ -96,8 +96,10 @@ def test_operator_can_reconcile(api_client, operator_client, namespace):
     core.list_namespaced_secret(namespace, label_selector="cluster-name=" + name)
     core.create_namespaced_endpoints(namespace, client.V1Endpoints(
         metadata=client.V1ObjectMeta(name=name, labels=labels)))
-    core.create_namespaced_config_map(namespace, client.V1ConfigMap(
+    client.CoreV1Api(api_client).create_namespaced_config_map(namespace, client.V1ConfigMap(  # Patroni's, made by admin here
         metadata=client.V1ObjectMeta(name=name + "-config", labels=labels)))
+    core.list_namespaced_config_map(namespace, label_selector="cluster-name=" + name)
+    core.delete_namespaced_config_map(name + "-config", namespace)
     policy.create_namespaced_pod_disruption_budget(namespace, client.V1PodDisruptionBudget(
         metadata=client.V1ObjectMeta(name="postgres-%s-pdb" % name, labels=labels),
         spec=client.V1PodDisruptionBudgetSpec(
@@ -186,6 +188,18 @@ def test_operator_is_refused_the_rest(operator_client, namespace):
         spec=client.V1PersistentVolumeSpec(capacity={"storage": "1Gi"},
                                            host_path=client.V1HostPathVolumeSource(path="/tmp"))))
     _forbidden(core.delete_namespaced_service_account, "default", namespace)
+    # trimmed grants (issue 12, defect 14): nothing the code does not use
+    _forbidden(ext.read_custom_resource_definition, "operatorconfigurations.acid.zalan.do")
+    _forbidden(custom.list_namespaced_custom_object, "acid.zalan.do", "v1", namespace, "postgresteams")
+    _forbidden(client.AppsV1Api(operator_client).create_namespaced_deployment, namespace, client.V1Deployment(
+        metadata=client.V1ObjectMeta(name="d"), spec=client.V1DeploymentSpec(
+            selector=client.V1LabelSelector(match_labels={"a": "b"}),
+            template=client.V1PodTemplateSpec(metadata=client.V1ObjectMeta(labels={"a": "b"}),
+                                              spec=client.V1PodSpec(containers=[client.V1Container(name="c", image="busybox")])))))
+    _forbidden(client.BatchV1Api(operator_client).list_namespaced_cron_job, namespace)
+    _forbidden(core.create_namespaced_config_map, namespace, client.V1ConfigMap(metadata=client.V1ObjectMeta(name="cm")))
+    _forbidden(core.read_namespaced_pod, "p", namespace)
+    _forbidden(core.patch_namespaced_persistent_volume_claim, "pgdata-x-0", namespace, {"metadata": {"labels": {"a": "b"}}})
     _forbidden(client.CoordinationV1Api(operator_client).create_namespaced_lease,
                namespace, client.V1Lease(metadata=client.V1ObjectMeta(name="l"),
                                          spec=client.V1LeaseSpec(holder_identity="x")))

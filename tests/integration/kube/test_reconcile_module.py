@@ -38,7 +38,9 @@ def test_config_from_env_and_state_absent(kubeconfig, api_client, namespace, crd
     core = k8s.CoreV1Api(api_client)
     core.create_namespaced_config_map(namespace, k8s.V1ConfigMap(
         metadata=k8s.V1ObjectMeta(name="postgres-operator"),
-        data={"enable_finalizers": "true", "enable_secrets_deletion": "true", "cluster_labels": "application:spilo,origin:env"}))
+        # Secrets go with the volumes (docs/compatibility.md, Deletion): both switches on to see them deleted
+        data={"enable_finalizers": "true", "enable_secrets_deletion": "true", "enable_persistent_volume_claim_deletion": "true",
+              "cluster_labels": "application:spilo,origin:env"}))
     env = {"CONFIG_MAP_NAME": "postgres-operator", "OPERATOR_NAMESPACE": namespace, "POSTGRES_OPERATOR_CONFIGURATION_OBJECT": ""}
     create_cr(api_client, load_minimal(namespace))
     args = {"name": NAME, "namespace": namespace, "reconcile": True, "operator_config_from_env": True}

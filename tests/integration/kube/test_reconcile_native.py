@@ -218,3 +218,52 @@ def test_same_status_and_objects_in_check_mode_writes_nothing(kubeconfig, api_cl
     assert k8s.AppsV1Api(api_client).list_namespaced_stateful_set(namespace).items == []
     assert "status" not in read_cr(api_client, namespace)
     assert events_for(api_client, namespace) == []
+
+
+def test_a_spec_change_without_object_changes_sends_no_update_event(kubeconfig, api_client, namespace, crds):
+    """A new generation whose reconcile changes no object (a database added: only the role step would act)
+    sends no Normal Update Event; the status still records the generation (issue 12, defect 11)."""
+    cfg = OperatorConfig.defaults()
+    create_cr(api_client, load_minimal(namespace))
+    first, _api = reconcile(kubeconfig, api_client, namespace, cfg)
+    assert first.error is None
+    patch_cr(api_client, namespace, NAME, {"spec": {"databases": {"foo": "zalando", "more": "zalando"}}})
+    second, _api = reconcile(kubeconfig, api_client, namespace, cfg)
+    assert (second.error, second.phase, second.actions) == (None, "Update", [])
+    assert [e for e in second.events if e[1] == "Update"] == [], second.events
+    assert not [e for e in events_for(api_client, namespace) if e.reason == "Update"]
+    cr = read_cr(api_client, namespace)
+    assert cr["status"]["observedGeneration"] == cr["metadata"]["generation"] == 2
+    # a change that does touch objects still says so
+    patch_cr(api_client, namespace, NAME, {"spec": {"numberOfInstances": 3}})
+    third, _api = reconcile(kubeconfig, api_client, namespace, cfg)
+    assert third.actions and [e for e in third.events if e[1] == "Update"], third.events
+
+
+def test_features_not_implemented_yet_are_said_to_be_ignored(kubeconfig, api_client, namespace, crds):
+    """enableConnectionPooler, enableReplicaConnectionPooler, enableLogicalBackup (and the other accepted
+    fields with no effect yet) get a Warning Event and a status condition; nothing is written on a
+    resync; the condition clears when they go (issue 12, defect 13)."""
+    cfg = OperatorConfig.defaults()
+    manifest = load_minimal(namespace)
+    manifest["spec"].update({"enableConnectionPooler": True, "enableReplicaConnectionPooler": True, "enableLogicalBackup": True})
+    create_cr(api_client, manifest)
+    first, _api = reconcile(kubeconfig, api_client, namespace, cfg)
+    assert first.error is None and first.status == "Running"
+    supported = condition(read_cr(api_client, namespace)["status"], "FeaturesSupported")
+    assert (supported["status"], supported["reason"]) == ("False", "NotImplemented"), supported
+    for field in ("spec.enableConnectionPooler", "spec.enableReplicaConnectionPooler", "spec.enableLogicalBackup"):
+        assert field in supported["message"], supported["message"]
+    warnings = [e for e in events_for(api_client, namespace) if e.type == "Warning" and e.reason == "NotImplemented"]
+    assert len(warnings) == 1 and "spec.enableLogicalBackup" in warnings[0].message, [e.message for e in warnings]
+    assert k8s.AppsV1Api(api_client).list_namespaced_deployment(namespace).items == []
+    assert k8s.BatchV1Api(api_client).list_namespaced_cron_job(namespace).items == []
+
+    second, api = reconcile(kubeconfig, api_client, namespace, cfg)
+    assert (second.changed, second.events, api.requests["write"]) == (False, [], 0)
+
+    patch_cr(api_client, namespace, NAME, {"spec": {"enableConnectionPooler": None, "enableReplicaConnectionPooler": None,
+                                                    "enableLogicalBackup": False}})
+    reconcile(kubeconfig, api_client, namespace, cfg)
+    supported = condition(read_cr(api_client, namespace)["status"], "FeaturesSupported")
+    assert supported["status"] == "True", supported

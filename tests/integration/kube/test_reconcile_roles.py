@@ -104,7 +104,8 @@ def test_roles_and_databases_synced_once_a_master_is_ready(kubeconfig, api_clien
     assert "%s:%d" % (pg_loop.host, pg_loop.port) in failed.error
     status = read_cr(api_client, namespace)["status"]
     assert status["PostgresClusterStatus"] == "Running"
-    assert condition(status, "Reconciled")["reason"] == "RolesSyncFailed"
+    # consistent: the reconcile did not finish (it read Reconciled=True with reason RolesSyncFailed before)
+    assert (condition(status, "Reconciled")["status"], condition(status, "Reconciled")["reason"]) == ("False", "RolesSyncFailed")
     assert (condition(status, "RolesSynced")["status"], condition(status, "RolesSynced")["reason"]) == ("False", "RolesSyncFailed")
     assert password not in str(status)
     assert all(password not in (e.message or "") for e in events_for(api_client, namespace))

@@ -274,6 +274,29 @@ def test_create_update_delete_converge(engine, api_client, namespace, start_watc
 
 
 @pytest.mark.parametrize("engine", ENGINES)
+def test_both_engines_obey_enable_finalizers(engine, api_client, namespace, start_watcher):
+    """enable_finalizers "false" (upstream's default): no finalizer, and a deletion still deletes the
+    children (from the DELETE event); "true": the finalizer is added (issue 12, defect 10)."""
+    timeout = TIMEOUT[engine]
+    finalizer = "postgres-operator.acid.zalan.do"
+    set_configmap(api_client, namespace, {"enable_finalizers": "false"})
+    proc = start_watcher(namespace, engine, env={"CONFIG_MAP_NAME": "pgkube-operator"})
+    create_cluster(api_client, manifest(namespace, "acid-nofin"))
+    wait(lambda: converged(api_client, namespace, "acid-nofin"), "the cluster to converge", timeout, proc=proc)
+    assert finalizer not in (get_cluster(api_client, namespace, "acid-nofin")["metadata"].get("finalizers") or [])
+    delete_cluster(api_client, namespace, "acid-nofin")
+    assert get_cluster(api_client, namespace, "acid-nofin") is None     # nothing held the resource back
+    wait(lambda: statefulset(api_client, namespace, "acid-nofin") is None, "the StatefulSet to be deleted", timeout, proc=proc)
+
+    set_configmap(api_client, namespace, {"enable_finalizers": "true"})
+    wait(lambda: "configuration: ConfigMap %s/pgkube-operator changed" % namespace in proc.log(), "the new configuration", timeout, proc=proc)
+    create_cluster(api_client, manifest(namespace, "acid-fin"))
+    wait(lambda: finalizer in (get_cluster(api_client, namespace, "acid-fin")["metadata"].get("finalizers") or []),
+         "the finalizer to be added", timeout, proc=proc)
+    wait(lambda: converged(api_client, namespace, "acid-fin"), "the cluster to converge", timeout, proc=proc)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
 def test_configuration_change_reaches_every_cluster(engine, api_client, namespace, start_watcher):
     timeout = TIMEOUT[engine]
     set_configmap(api_client, namespace, {"docker_image": "example.org/spilo:first"})

@@ -78,7 +78,8 @@ def test_password_change_and_md5(pg, run_module):
     md5_spec = dict(MANIFEST["spec"], postgresql={"version": "15", "parameters": {"password_encryption": "md5"}})
     md5_manifest = {"metadata": MANIFEST["metadata"], "spec": md5_spec}
     result = run_module({"definition": md5_manifest, "operator_config": CONFIG, "secrets": changed})
-    assert set(result["roles_altered"]) == {"zalando", "foo_user", "postgres"}
+    # the superuser's password is never changed by the sync (its Secret's value only matters at creation)
+    assert set(result["roles_altered"]) == {"zalando", "foo_user"}
     assert pg.query("SELECT rolpassword FROM pg_authid WHERE rolname = 'foo_user'")[0][0].startswith("md5")
     pg.connect(user="foo_user", password="new-password", tcp=True).close()
     assert not run_module({"definition": md5_manifest, "operator_config": CONFIG, "secrets": changed})["changed"]
@@ -98,3 +99,23 @@ def test_server_made_scram_verifier_accepted(pg, run_module, password):
     result = run_module({"definition": {"metadata": {"name": "c"}, "spec": {"users": {"srv_user": []}}},
                          "operator_config": CONFIG, "secrets": {"srv_user": password}})
     assert not any(q.startswith('ALTER ROLE "srv_user"') for q in result["queries"]), result["queries"]
+
+
+def test_system_users_passwords_are_never_changed(pg, run_module):
+    """secrets {postgres: ..., standby: ...} must not change the superuser's password (the module's own
+    login, Patroni's) nor the replication user's (every replica's environment) (issue 12, defect 5)."""
+    pg.query("ALTER ROLE postgres PASSWORD 'the-superuser-password'")
+
+    def stored(role):
+        return pg.query("SELECT rolpassword FROM pg_authid WHERE rolname = %s", (role,))[0][0]
+    superuser = stored("postgres")
+    first = run_module({"definition": MANIFEST, "operator_config": CONFIG, "secrets": dict(SECRETS, standby="standby-1")})
+    assert "standby" in first["roles_created"]  # a missing system user is created with its Secret's password
+    standby = stored("standby")
+    pg.connect(user="standby", password="standby-1", tcp=True).close()
+    second = run_module({"definition": MANIFEST, "operator_config": CONFIG,
+                         "secrets": dict(SECRETS, postgres="an-attacker-password", standby="standby-2")})
+    assert not second["changed"], second["queries"]
+    assert stored("postgres") == superuser and stored("standby") == standby
+    pg.connect(user="standby", password="standby-1", tcp=True).close()
+    assert "postgres" not in first["roles_altered"] + second["roles_altered"]

@@ -114,3 +114,43 @@ def test_connection_error_masks_password(pg, run_module):
                          "login_user": "nosuchuser", "login_password": "Sup3r-s3cret"}, expect_failure=True)
     assert "Sup3r-s3cret" not in result["_raw"]
     assert "cannot connect" in result["msg"]
+
+
+def test_a_name_postgresql_would_truncate_is_refused_before_any_statement(pg, run_module):
+    # 64 bytes: PostgreSQL would create the first 63, and every later run would fail with "already exists"
+    long_user, long_db = "u" * 64, "d" * 64
+    before = role_names(pg)
+    result = run_module({"definition": manifest(users={long_user: [], "good": []}), "operator_config": CONFIG}, expect_failure=True)
+    assert ("spec.users.%s" % long_user) in result["msg"] and "63 bytes" in result["msg"]
+    assert role_names(pg) == before
+    result = run_module({"definition": manifest(users={"good": []}, databases={long_db: "good"}), "operator_config": CONFIG},
+                        expect_failure=True)
+    assert ("spec.databases.%s" % long_db) in result["msg"]
+    assert pg.query("SELECT count(*) FROM pg_database WHERE datname LIKE 'ddd%'") == [(0,)]
+
+
+@pytest.mark.parametrize("database", ["postgres", "template1", "template0"])
+def test_system_databases_are_never_re_owned(pg, run_module, database):
+    owners = dict(pg.query("SELECT datname, pg_get_userbyid(datdba) FROM pg_database"))
+    result = run_module({"definition": manifest(users={"owner1": []}, databases={database: "owner1"}), "operator_config": CONFIG},
+                        expect_failure=True)
+    assert ("spec.databases.%s" % database) in result["msg"] and "system database" in result["msg"]
+    assert dict(pg.query("SELECT datname, pg_get_userbyid(datdba) FROM pg_database")) == owners
+    assert "owner1" not in role_names(pg)
+
+
+def test_a_statement_that_waits_too_long_fails_naming_the_server(pg, run_module):
+    """Every statement is bounded (statement_timeout): a sync stuck behind a lock on the role catalog
+    fails with a message naming the server instead of hanging (issue 12, defect 12)."""
+    blocker = pg.connect(autocommit=False)
+    try:
+        with blocker.cursor() as cur:
+            cur.execute("LOCK TABLE pg_auth_members IN ACCESS EXCLUSIVE MODE")  # the catalog query reads it; logging in does not
+        result = run_module({"definition": manifest(users={"good": []}), "operator_config": CONFIG, "statement_timeout": 1},
+                            expect_failure=True)
+    finally:
+        blocker.rollback()
+        blocker.close()
+    assert "statement timeout" in result["msg"], result["msg"]
+    assert "PostgreSQL at %s:%d" % (pg.sockdir, pg.port) in result["msg"], result["msg"]
+    assert "good" not in role_names(pg)

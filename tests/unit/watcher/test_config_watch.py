@@ -41,6 +41,7 @@ def test_change_calls_back_and_warns_only_for_start_only_keys(caplog):
     watch._event("ADDED", configmap({"docker_image": "registry/spilo:1"}), None)  # pylint: disable=protected-access
     assert len(seen) == 1 and watch.current().docker_image == "registry/spilo:1"
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert watch.wait_synced(0)  # the watcher starts with what was read
 
     watch._event("MODIFIED", configmap({"docker_image": "registry/spilo:1", "workers": "2"}), None)  # pylint: disable=protected-access
     assert len(seen) == 2 and watch.current().workers == 2
@@ -58,3 +59,28 @@ def test_invalid_configuration_keeps_the_last_good_one(caplog):
     watch._event("MODIFIED", configmap({"workers": "many"}), None)  # pylint: disable=protected-access
     assert watch.current().workers == 3
     assert watch.last_error and "workers" in watch.last_error
+
+
+def test_the_first_read_at_start_is_not_a_change(caplog):
+    """At start the built-in defaults are only a placeholder: reading the ConfigMap is no change, so no
+    "changed" line and no restart warning for watched_namespace '' -> '*' (issue 12, defect 11)."""
+    watch = ConfigWatch(http=None, environ=ENV)
+    caplog.set_level(logging.INFO, logger="pgkube.config")
+    watch._event("ADDED", configmap({"watched_namespace": "*", "api_port": "9090", "workers": "2"}), None)  # pylint: disable=protected-access
+    assert watch.wait_synced(0)
+    assert watch.current().api_port == 9090
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING], [r.getMessage() for r in caplog.records]
+    assert not [r for r in caplog.records if "changed" in r.getMessage()]
+    # a real change afterwards still warns, naming only what changed
+    watch._event("MODIFIED", configmap({"watched_namespace": "*", "api_port": "9091", "workers": "2"}), None)  # pylint: disable=protected-access
+    warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(warnings) == 1 and "api_port 9090 -> 9091" in warnings[0] and "watched_namespace" not in warnings[0]
+
+
+def test_a_configuration_created_after_the_start_is_a_change(caplog):
+    watch = ConfigWatch(http=None, environ=ENV)
+    caplog.set_level(logging.INFO, logger="pgkube.config")
+    assert watch.wait_synced(0)  # started on the built-in defaults (the ConfigMap did not exist yet)
+    watch._event("ADDED", configmap({"workers": "2"}), None)  # pylint: disable=protected-access
+    warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(warnings) == 1 and "workers 8 -> 2" in warnings[0]

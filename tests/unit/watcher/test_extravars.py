@@ -53,3 +53,9 @@ def test_snake_case_off_and_mark_unsafe():
     assert params["numberOfInstances"] == 2
     assert params["_acid_zalan_do_postgresql_spec"]["teamId"] == {"__ansible_unsafe": "acid"}
     assert params["ansible_operator_meta"] == {"name": {"__ansible_unsafe": "acid-x"}, "namespace": {"__ansible_unsafe": "db"}}
+
+
+def test_a_tombstone_run_tells_the_role_to_use_the_passed_object():
+    gone = build_extravars(watch(), CR, finalizer_run=True, tombstone=True)
+    assert gone["pgkube_use_passed_resource"] is True and gone["state"] == "absent"
+    assert "pgkube_use_passed_resource" not in build_extravars(watch(), CR, finalizer_run=True)

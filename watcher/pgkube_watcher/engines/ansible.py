@@ -12,9 +12,12 @@ Per run, in ``<work_dir>/runner/<group>/<version>/<kind>/<namespace>/<name>/``:
 Then ``ansible-runner run <dir> --role <name> --roles-path <parent> --hosts localhost -i <ident>
 --rotate-artifacts N [--role-skip-facts]`` (or ``-p <playbook>``).
 
-Finalizers (§1.9): added before the first run; a deleting resource with our finalizer gets a finalizer
-run (finalizer role/playbook or the main one, plus finalizer vars), and the finalizer is removed when it
-succeeded; a deleting resource without it is skipped. ``manageStatus`` (§1.8): ``Running``,
+Finalizers (§1.9): added before the first run when the operator configuration's ``enable_finalizers`` is
+on (removed when it is off, as the native engine and the Zalando operator do; ansible-operator itself
+always adds it); a deleting resource with our finalizer gets a finalizer run (finalizer role/playbook or
+the main one, plus finalizer vars), and the finalizer is removed when it succeeded; a deleting resource
+without it is skipped, and runs from its DELETE event instead (a tombstone run: the last known object is
+passed to the role with ``pgkube_use_passed_resource``, since it can no longer be read). ``manageStatus`` (§1.8): ``Running``,
 ``Successful`` and ``Failure`` conditions are merged into ``status.conditions`` at the end of a run,
 and written only when they change (ansible-operator also flips them at the start of every run, which
 costs two status writes per reconcile; we skip that).
@@ -53,8 +56,9 @@ def mark_unsafe(value):
     return value
 
 
-def build_extravars(watch, cr, finalizer_run=False):
-    """The extra vars of one run, in ansible-operator's order (later wins)."""
+def build_extravars(watch, cr, finalizer_run=False, tombstone=False):
+    """The extra vars of one run, in ansible-operator's order (later wins). A tombstone run (the resource
+    is gone) tells the role to use the object passed (``pgkube_use_passed_resource``)."""
     spec = cr.get("spec") or {}
     meta = cr.get("metadata") or {}
     params = convert_keys(copy.deepcopy(spec)) if watch.snake_case_parameters else copy.deepcopy(spec)
@@ -69,6 +73,8 @@ def build_extravars(watch, cr, finalizer_run=False):
     params.update(copy.deepcopy(watch.vars))
     if finalizer_run and watch.finalizer is not None:
         params.update(copy.deepcopy(watch.finalizer.vars))
+    if tombstone:
+        params["pgkube_use_passed_resource"] = True
     return params
 
 
@@ -135,7 +141,7 @@ class AnsibleEngine:
 
     # ------------------------------------------------------------------ one reconcile
 
-    def reconcile(self, cr, cfg, tombstone=False):  # pylint: disable=unused-argument
+    def reconcile(self, cr, cfg, tombstone=False):
         watch = self.watch
         meta = cr.get("metadata") or {}
         finalizers = list(meta.get("finalizers") or [])
@@ -145,11 +151,14 @@ class AnsibleEngine:
             return Outcome(skipped="being deleted without our finalizer: nothing to run")
         if tombstone and fin is None:
             return Outcome(skipped="deleted; children are left to garbage collection (no finalizer in watches.yaml)")
-        if fin is not None and not deleting and fin.name not in finalizers:
+        wanted = cfg is None or bool(getattr(cfg, "enable_finalizers", True))
+        if fin is not None and not deleting and wanted and fin.name not in finalizers:
             cr = self._set_finalizers(cr, finalizers + [fin.name])
+        elif fin is not None and not deleting and not wanted and fin.name in finalizers:
+            cr = self._set_finalizers(cr, [f for f in finalizers if f != fin.name])
         run_cr = tombstone_copy(cr) if tombstone else cr
         finalizer_run = deleting and fin is not None
-        ok, stats, failures, error = self._run(run_cr, finalizer_run)
+        ok, stats, failures, error = self._run(run_cr, finalizer_run, tombstone)
         outcome = Outcome(changed=bool(stats and stats.get("changed")), error=error, requeue=not ok)
         if ok and finalizer_run and not tombstone:
             try:
@@ -245,9 +254,9 @@ class AnsibleEngine:
             argv.append("-" + "v" * min(self.verbosity, 7))
         return argv
 
-    def _prepare(self, cr, finalizer_run):
+    def _prepare(self, cr, finalizer_run, tombstone=False):
         private_dir = self._input_dir(cr)
-        extravars = build_extravars(self.watch, cr, finalizer_run)
+        extravars = build_extravars(self.watch, cr, finalizer_run, tombstone)
         _write(os.path.join(private_dir, "env", "extravars"), json.dumps(extravars))
         envvars = {}
         if self.kubeconfig:
@@ -267,11 +276,11 @@ class AnsibleEngine:
             env["K8S_AUTH_KUBECONFIG"] = env["KUBECONFIG"] = self.kubeconfig
         return env
 
-    def _run(self, cr, finalizer_run):
+    def _run(self, cr, finalizer_run, tombstone=False):
         """``(ok, stats, failure messages, error line)`` of one ansible-runner run."""
         if self._aborted:
             return False, None, [], "the watcher is shutting down"
-        private_dir = self._prepare(cr, finalizer_run)
+        private_dir = self._prepare(cr, finalizer_run, tombstone)
         ident = "%d" % time.time_ns()
         argv = self.command(private_dir, ident, finalizer_run)
         key = threading.get_ident()

@@ -48,7 +48,8 @@ def test_disabled_by_default():
 
 
 def test_enabled_on_cluster_objects_only():
-    cfg = make_cfg(enable_owner_references=True, enable_cross_namespace_secret=True, kubernetes_use_configmaps=False)
+    cfg = make_cfg(enable_owner_references=True, enable_cross_namespace_secret=True, kubernetes_use_configmaps=False,
+                   enable_persistent_volume_claim_deletion=True)
     cluster = make_cluster(users={"apps.reader": [], "app": []})
     objects = owner_references.add_owner_references(all_objects(cluster, cfg), cluster, cfg)
     owned = dict(((o["kind"], o["metadata"]["name"]), o["metadata"].get("ownerReferences")) for o in objects)
@@ -95,8 +96,18 @@ def test_no_uid_no_reference():
 
 
 def test_secret_object_type_is_kept():
-    cfg = make_cfg(enable_owner_references=True)
+    cfg = make_cfg(enable_owner_references=True, enable_persistent_volume_claim_deletion=True)
     cluster = make_cluster()
     secret_list = owner_references.add_owner_references(secrets.build_secrets(cluster, cfg), cluster, cfg)
     assert all(isinstance(s, secrets.SecretObject) for s in secret_list)
     assert secret_list[0]["metadata"]["ownerReferences"] == [REF]
+
+
+def test_secrets_kept_with_the_volumes_have_no_owner_reference():
+    """With the PVCs kept on deletion (our default), the credentials Secrets stay too: an owner reference
+    would let the garbage collector delete them with the postgresql resource (issue 12, defect 7)."""
+    cfg = make_cfg(enable_owner_references=True, enable_persistent_volume_claim_deletion=False)
+    cluster = make_cluster()
+    objects = owner_references.add_owner_references(all_objects(cluster, cfg), cluster, cfg)
+    assert not [o for o in objects if o["kind"] == "Secret" and o["metadata"].get("ownerReferences")]
+    assert all(o["metadata"].get("ownerReferences") == [REF] for o in objects if o["kind"] in ("Service", "PodDisruptionBudget"))

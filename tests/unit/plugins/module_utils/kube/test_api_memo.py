@@ -17,7 +17,7 @@ class FakeResource:
     def __init__(self, kind, store):
         self.kind, self.store, self.gets = kind, store, 0
 
-    def get(self, name=None, namespace=None, label_selector=None):
+    def get(self, name=None, namespace=None, label_selector=None, **_params):
         self.gets += 1
         if name is None:
             return Answer({"items": [dict(o) for (k, _ns, _n), o in sorted(self.store.items()) if k == self.kind]})

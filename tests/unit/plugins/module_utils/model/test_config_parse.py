@@ -179,6 +179,18 @@ def test_sidecars_and_liveness_probe():
         cp.parse_liveness_probe("p", "httpGet")
 
 
+@pytest.mark.parametrize("call,value,path", [
+    (cp.parse_sidecars, [{"name": "a", "image": "b", "env": [{"value": "x"}]}], "configuration.x[0].env[0].name"),
+    (cp.parse_sidecars, [{"name": "a", "image": "b", "env": ["str"]}], "configuration.x[0].env[0]"),
+    (cp.parse_sidecars, [{"name": "a", "ports": [{"containerPort": "80"}]}], "configuration.x[0].ports[0].containerPort"),
+    (cp.parse_liveness_probe, {"httpGet": {"path": "/"}}, "configuration.x.httpGet.port"),
+])
+def test_embedded_kubernetes_objects_of_the_configuration_are_checked(call, value, path):
+    with pytest.raises(ConfigurationError) as err:
+        call("configuration.x", value)
+    assert err.value.path == path
+
+
 def test_split_outside_quotes():
     assert cp.split_outside_quotes("a,'b,c',d") == ["a", "'b,c'", "d"]
     assert cp.split_outside_quotes("") == [""]

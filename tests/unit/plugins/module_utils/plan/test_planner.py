@@ -153,6 +153,15 @@ def test_delete_keeps_pvcs_and_secrets_when_configured(t):
     ]
 
 
+def test_kept_volumes_keep_their_secrets_even_with_secrets_deletion_on(t):
+    """Issue 12, defect 7: a cluster re-created on kept volumes needs the old credentials."""
+    cfg = t.cfg(enable_persistent_volume_claim_deletion=False, enable_secrets_deletion=True)
+    plan = plan_delete(delete_observed(t), cfg, t.C)
+    kinds = [a.kind for a in plan.actions]
+    assert "PersistentVolumeClaim" not in kinds and "Secret" not in kinds
+    assert plan.notes[1].startswith("Secrets kept because the data volumes are kept (enable_persistent_volume_claim_deletion is false)")
+
+
 def test_delete_honours_the_configured_pvc_default(t):
     cfg = t.cfg()
     plan = plan_delete(delete_observed(t), cfg, t.C)

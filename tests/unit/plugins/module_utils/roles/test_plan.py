@@ -104,3 +104,16 @@ def test_parse_list_value():
     assert parse_list_value('"$user", data') == ["$user", "data"]
     assert parse_list_value('"a""b", c') == ['a"b', "c"]
     assert parse_list_value("") == []
+
+
+def test_a_regenerated_password_creates_a_role_but_never_replaces_its_password():
+    """Issue 12, defect 6: the password of a Secret created anew is not pushed into an existing role."""
+    kept = RoleSpec("app", ORIGIN_MANIFEST, ["LOGIN"], password="new-pw", keep_password=True, regenerated=True)
+    same = RoleSpec("back", ORIGIN_MANIFEST, ["LOGIN"], password="old-pw", keep_password=True, regenerated=True)
+    fresh = RoleSpec("fresh", ORIGIN_MANIFEST, ["LOGIN"], password="pw", keep_password=True, regenerated=True)
+    observed = Observed({"app": ObservedRole("app", ["LOGIN", "INHERIT"], [], [], {}, scram.scram_verifier("old-pw")),
+                         "back": ObservedRole("back", ["LOGIN", "INHERIT"], [], [], {}, scram.scram_verifier("old-pw"))})
+    plan = build_plan(desired_with(kept, same, fresh), observed)
+    assert [t for t in texts(plan) if "PASSWORD" in t] == ['CREATE ROLE "fresh" WITH LOGIN PASSWORD \'********\'']
+    assert plan.passwords_held == ["app"]
+    assert sorted(plan.passwords_in_effect) == ["back", "fresh"]
