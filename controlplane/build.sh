@@ -9,7 +9,7 @@
 #                                           otherwise explain what to do (exit 1)
 #
 # Binaries are cached outside the repository in
-#   ${PGKUBE_CACHE:-$HOME/.cache/pgkube}/k8s-bins/<k8s-version>-<sha256(go.sum), 16 hex>/
+#   ${PGKUBE_CACHE:-$HOME/.cache/pgkube}/k8s-bins/<k8s-version>-<sha256(go.sum, cmd/), 16 hex>/
 # so a second run takes seconds.  If KUBEBUILDER_ASSETS names a directory that already holds
 # kube-apiserver and etcd (envtest layout), that directory is used instead and nothing is built.
 # Everything except the final directory goes to stderr.
@@ -45,13 +45,14 @@ if [ -n "${KUBEBUILDER_ASSETS:-}" ] && have_bins "$KUBEBUILDER_ASSETS" kube-apis
   exit 0
 fi
 
-# 2. The cache key: Kubernetes version + hash of the committed go.sum.
+# 2. The cache key: Kubernetes version + hash of the committed go.sum and of cmd/.
 K8S_VERSION="$(sed -n 's/^[[:space:]]*k8s.io\/kubernetes \(v[0-9][^[:space:]]*\).*/\1/p' "$HERE/go.mod" | head -n1)"
 if [ -z "$K8S_VERSION" ]; then
   echo "build.sh: cannot read the k8s.io/kubernetes version from $HERE/go.mod" >&2
   exit 1
 fi
-SUM_HASH="$(sha256sum "$HERE/go.sum" | cut -c1-16)"
+# go.sum pins every module; cmd/ holds our own main packages (CoreDNS with the plugins we use).
+SUM_HASH="$(cd "$HERE" && find go.sum cmd -type f | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -c1-16)"
 CACHE_ROOT="${PGKUBE_CACHE:-$HOME/.cache/pgkube}"
 BIN_DIR="$CACHE_ROOT/k8s-bins/${K8S_VERSION}-${SUM_HASH}"
 

@@ -3,13 +3,14 @@
 
 // Command coredns is CoreDNS with the plugins the local cluster's Corefile uses and no others:
 // cluster names from the Kubernetes API (kubernetes), everything else to the host's resolvers
-// (forward), plus cache, errors, log, health and ready. The full upstream binary registers every
+// (forward), plus bind, cache, errors, log, health and ready. The full upstream binary registers every
 // plugin, which brings the SDKs of every cloud into the build.
 package main
 
 import (
 	"github.com/coredns/coredns/coremain"
 
+	_ "github.com/coredns/coredns/plugin/bind"
 	_ "github.com/coredns/coredns/plugin/cache"
 	_ "github.com/coredns/coredns/plugin/errors"
 	_ "github.com/coredns/coredns/plugin/forward"
