@@ -25,6 +25,7 @@ from ansible_collections.pgkube.operator.plugins.module_utils.observe.cluster im
     label_selector, observe_objects, observe_owned, observe_pods, observe_secrets,
 )
 from ansible_collections.pgkube.operator.plugins.module_utils.status import now_rfc3339
+from ansible_collections.pgkube.operator.plugins.module_utils.plan.patroni_names import patroni_dcs_names, patroni_service_name
 from ansible_collections.pgkube.operator.plugins.module_utils.plan.planner import plan_cluster, plan_delete
 
 REDACTED = "<redacted>"
@@ -179,10 +180,22 @@ def sync_cluster(api, manifest, cfg, want_diff=False):
     return SyncResult(cluster, plan, warnings, diff, pods=pods, instances=instances, ignored=ignored)
 
 
+def owned_names(cluster, cfg):
+    """Kind -> the names of the cluster's objects (what the builders make, Patroni's DCS objects and
+    Service): read by name when a kind may not be listed (observe_owned)."""
+    named = {}
+    for obj in build_cluster(cluster, cfg).objects:
+        named.setdefault(obj["kind"], set()).add(obj["metadata"]["name"])
+    named.setdefault("Service", set()).add(patroni_service_name(cluster.name))
+    for kind in ("ConfigMap", "Endpoints"):
+        named.setdefault(kind, set()).update(patroni_dcs_names(cluster.name))
+    return dict((kind, sorted(names)) for kind, names in named.items())
+
+
 def delete_cluster(api, manifest, cfg, want_diff=False):
     """Delete the cluster's objects as reference §5.11 says (PVCs and Secrets per configuration)."""
     cluster = parse_cluster(manifest, cfg)
-    observed = observe_owned(api, cluster.namespace, selector_labels(cluster, cfg))
+    observed = observe_owned(api, cluster.namespace, selector_labels(cluster, cfg), named=owned_names(cluster, cfg))
     plan = plan_delete(observed, cfg, cluster)
     diff = _diff(plan, observed, {}) if want_diff else None
     if plan.actions:

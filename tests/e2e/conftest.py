@@ -28,7 +28,7 @@ import yaml
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 TOOLS = os.path.join(REPO, "tools")
-for _path in (TOOLS, HERE):      # the tools, and this directory's helpers (clusters, zalando_shape)
+for _path in (TOOLS, HERE, os.path.dirname(HERE)):  # the tools, this directory's helpers, tests/zalando_shape.py
     if _path not in sys.path:
         sys.path.insert(0, _path)
 

@@ -5,7 +5,7 @@ without leader election (no Lease rights), says so in one log line, and brings a
 import pytest
 
 from clusters import delete_cluster, example, manifest_for, query, watch_until_running
-import zalando_shape
+import zalando_shape  # tests/zalando_shape.py
 
 NS = "e2e-dropin"
 NAME = "acid-dropin"

@@ -79,7 +79,7 @@ def test_patroni_fails_over_and_the_master_service_follows(kube, minimal, wait_f
     new = wait_for(lambda: (lambda p: p if p and p.metadata.name != old.metadata.name else None)(_master_pod(kube)),
                    what="Patroni to promote the other member")
     # the master Service reaches the new master, which has the committed row
-    address = wait_for(lambda: query(kube, NS, NAME, "select inet_server_addr()::text, pg_is_in_recovery()")[0],
+    address = wait_for(lambda: query(kube, NS, NAME, "select host(inet_server_addr()), pg_is_in_recovery()")[0],
                        what="the master Service to answer")
     assert address == (new.status.pod_ip, False)
     assert query(kube, NS, NAME, "select count(*) from failover_probe") == [(1,)]
@@ -92,7 +92,13 @@ def test_patroni_fails_over_and_the_master_service_follows(kube, minimal, wait_f
 
 
 def test_delete_keeps_the_volumes_and_recreating_the_cluster_keeps_the_data(kube, minimal, wait_for):  # pylint: disable=unused-argument
+    watch_until_running(kube, NS, NAME)
     query(kube, NS, NAME, "create table kept (v text); insert into kept values ('survives')", dbname="foo")
+    # both members have the row before the cluster goes: whichever starts first on the kept
+    # volumes becomes the master (Patroni's state went with the cluster)
+    lsn = query(kube, NS, NAME, "select pg_current_wal_lsn()::text")[0][0]
+    wait_for(lambda: query(kube, NS, NAME, "select bool_and(replay_lsn >= %s::pg_lsn) and count(*) = 1 "
+                                           "from pg_stat_replication", (lsn,))[0][0], what="the replica to replay the row")
     kube.kubectl("delete", "postgresql", "-n", NS, NAME, "--wait=true", "--timeout=120s")
     wait_for(lambda: not kube.core.list_namespaced_pod(NS, label_selector="cluster-name=%s" % NAME).items,
              what="the pods to go")

@@ -304,6 +304,9 @@ class LocalCluster:
         proc = self._spawn(state, node["components"], "kubelet", kubelet.argv(state["bin_dir"], name, paths, state["address"]),
                            log_name=name + "-kubelet")
         self._wait("node %s Ready" % name, lambda: self.node_ready(name), timeout, alive=lambda: self._alive(proc))
+        # what node IPAM would write (it is off: no cloud): the node's spec says its pod CIDR
+        self.kubectl("patch", "node", name, "--type=merge", "-p",
+                     json.dumps({"spec": {"podCIDR": node["pod_cidr"], "podCIDRs": [node["pod_cidr"]]}}))
         return name
 
     def import_images(self, images):

@@ -7,6 +7,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.pgkube.operator.plugins.module_utils.errors import KubernetesError
 from ansible_collections.pgkube.operator.plugins.module_utils.kube.kinds import api_version, object_key
 
 # Kinds a cluster owns that are found by its selector labels when deleting it (pods included:
@@ -44,12 +45,39 @@ def observe_pods(api, namespace, selector):
     return sorted(pods, key=lambda pod: pod["metadata"]["name"])
 
 
-def observe_owned(api, namespace, selector, kinds=LABELLED_KINDS):
-    """Everything in the namespace carrying the cluster's selector labels, by key."""
+def observe_owned(api, namespace, selector, kinds=LABELLED_KINDS, named=None):
+    """Everything in the namespace carrying the cluster's selector labels, by key.
+
+    A kind the operator may read but not list (the Zalando operator's own ClusterRole grants only
+    get on Secrets, Services, PDBs) is read by name instead: ``named`` maps a kind to the names the
+    cluster's objects of that kind have; without an entry the 403 is raised.
+    """
     found = {}
     for kind in kinds:
-        for obj in api.list(kind, api_version(kind), namespace, label_selector(selector)):
+        try:
+            objects = api.list(kind, api_version(kind), namespace, label_selector(selector))
+        except KubernetesError as exc:
+            if exc.status != 403 or kind not in (named or {}):
+                raise
+            objects = _get_named(api, kind, namespace, named[kind])
+        for obj in objects:
             obj.setdefault("kind", kind)
             obj.setdefault("apiVersion", api_version(kind))
             found[object_key(obj)] = obj
+    return found
+
+
+def _get_named(api, kind, namespace, names):
+    """The objects of these names that exist; none when even reading them is forbidden (the
+    Zalando ClusterRole in ConfigMap mode grants nothing on Endpoints: there are none to delete)."""
+    found = []
+    for name in names:
+        try:
+            obj = api.get(kind, api_version(kind), namespace, name)
+        except KubernetesError as exc:
+            if exc.status == 403:
+                return found
+            raise
+        if obj is not None:
+            found.append(obj)
     return found
