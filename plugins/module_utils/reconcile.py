@@ -320,10 +320,10 @@ def _emit_master_events(ctx, master):
     Warning ``NoMaster`` when the cluster had a master and has none now (on upstream's CRD, whose
     status keeps no conditions, there is no memory of the previous master and so no Event)."""
     before = st.condition_of(ctx.current_status, st.MASTER)
-    old_pod, new_pod = st.master_pod(before), st.master_pod(master)
+    old_pod, new_pod = st.last_master(before), st.master_pod(master)
     if old_pod and new_pod and old_pod != new_pod:
         ctx.event("Normal", "Failover", "The master moved from %s to %s (a Patroni failover or switchover)" % (old_pod, new_pod))
-    elif old_pod and master.get("reason") == "NoMaster":
+    elif st.master_pod(before) and master.get("reason") == "NoMaster":
         ctx.event("Warning", "NoMaster", "No pod is the master (it was %s): waiting for Patroni to elect one" % old_pod)
 
 
@@ -446,7 +446,8 @@ def _reconcile(ctx, sync_roles):
                   % (ctx.generation, len(sync.actions), "" if len(sync.actions) == 1 else "s"))
     _emit_sync_events(ctx, sync, phase)
     conditions = [st.pods_condition(sync.pods, sync.instances, ctx.generation),
-                  st.master_condition(sync.pods, ctx.cfg.pod_role_label, sync.instances, ctx.generation)]
+                  st.master_condition(sync.pods, ctx.cfg.pod_role_label, sync.instances, ctx.generation,
+                                      previous=st.condition_of(ctx.current_status, st.MASTER))]
     _emit_pods_events(ctx, conditions[0])
     _emit_master_events(ctx, conditions[1])
     conditions.append(_features(ctx, sync, phase))

@@ -239,12 +239,13 @@ def pods_condition(pods, instances, generation=None):
     return condition(PODS_READY, "False", "PodsNotReady", message, generation)
 
 
-def master_condition(pods, role_label, instances, generation=None):
+def master_condition(pods, role_label, instances, generation=None, previous=None):
     """``Master``: which pod Patroni labelled master (``role_label`` = ``master``).
 
     ``True`` / ``Elected`` naming the pod when exactly one live pod is the master; ``False`` /
     ``NoMaster`` when pods are wanted and none is (a failover in progress, Patroni not up yet),
-    or ``MultipleMasters`` naming them; ``True`` / ``NoPodsWanted`` with ``numberOfInstances`` 0.
+    naming the last master when ``previous`` (the current ``Master`` condition) knows it, or
+    ``MultipleMasters`` naming them; ``True`` / ``NoPodsWanted`` with ``numberOfInstances`` 0.
     The message names pods only, so it changes exactly when the master changes.
     """
     if int(instances or 0) == 0:
@@ -256,7 +257,9 @@ def master_condition(pods, role_label, instances, generation=None):
         return condition(MASTER, "True", "Elected", "%s is the master" % masters[0], generation)
     if masters:
         return condition(MASTER, "False", "MultipleMasters", "pods labelled master: %s" % ", ".join(masters), generation)
-    return condition(MASTER, "False", "NoMaster", "no pod is labelled master", generation)
+    last = last_master(previous)
+    return condition(MASTER, "False", "NoMaster", "no pod is labelled master" + (
+        " (the last master was %s)" % last if last else ""), generation)
 
 
 def master_pod(cond):
@@ -264,6 +267,17 @@ def master_pod(cond):
     if not cond or cond.get("reason") != "Elected":
         return None
     return (cond.get("message") or "").split(" ", 1)[0] or None
+
+
+def last_master(cond):
+    """The master a ``Master`` condition names, or the last one it remembers while there is none."""
+    if cond and cond.get("reason") == "NoMaster":
+        message = cond.get("message") or ""
+        marker = "(the last master was "
+        if marker in message:
+            return message.split(marker, 1)[1].rstrip(")") or None
+        return None
+    return master_pod(cond)
 
 
 def features_condition(ignored_message=None, generation=None):
@@ -339,7 +353,7 @@ def condition_of(status, ctype):
 __all__ = [
     "CREATING", "UPDATING", "RUNNING", "CREATE_FAILED", "UPDATE_FAILED", "SYNC_FAILED", "INVALID", "UNKNOWN", "STATUS_VALUES",
     "PHASE_CREATE", "PHASE_UPDATE", "PHASE_SYNC", "FAILED_STATUS", "IN_PROGRESS_STATUS", "READY", "RECONCILED", "PODS_READY", "pods_condition", "pod_ready",
-    "ROLES_SYNCED", "roles_condition", "MASTER", "master_condition", "master_pod",
+    "ROLES_SYNCED", "roles_condition", "MASTER", "master_condition", "master_pod", "last_master",
     "FEATURES_SUPPORTED", "NOT_IMPLEMENTED", "features_condition",
     "now_rfc3339", "safe_message", "phase_for", "settled_status", "condition", "merge_conditions", "build_status", "status_changed",
     "status_patch",

@@ -190,3 +190,15 @@ def test_settled_status_needs_a_master_too():
     assert st.settled_status({"PostgresClusterStatus": st.RUNNING}, ready, no_master) == st.UPDATING
     assert st.settled_status({}, ready, no_master) == st.CREATING
     assert st.settled_status({}, ready, master) == st.RUNNING
+
+
+def test_master_condition_remembers_the_last_master_while_there_is_none():
+    elected = st.master_condition([_member("c-0", "master")], "spilo-role", 2)
+    during = st.master_condition([_member("c-1", "replica")], "spilo-role", 2, previous=elected)
+    assert (during["reason"], during["message"]) == ("NoMaster", "no pod is labelled master (the last master was c-0)")
+    assert st.last_master(during) == "c-0" and st.master_pod(during) is None
+    # stable while it lasts (no status write on each reconcile)
+    assert st.master_condition([_member("c-1", "replica")], "spilo-role", 2, previous=during)["message"] == during["message"]
+    after = st.master_condition([_member("c-1", "master")], "spilo-role", 2, previous=during)
+    assert st.last_master(during) != st.master_pod(after) == "c-1"
+    assert st.last_master(st.master_condition([], "spilo-role", 2)) is None
