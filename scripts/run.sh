@@ -34,7 +34,7 @@ OPERATOR_IMAGE=$(images operator)
 SPILO_IMAGE=$(images spilo)
 
 log "operator (in the cluster, from manifests/)"
-OVERLAY=$STATE/operator-overlay
+OVERLAY=$ROOT/.build/operator-overlay   # git-ignored; outlives make stop (only a kustomization)
 mkdir -p "$OVERLAY"
 # kustomize: the shipped bundle with the local images patched in (the manifests name a placeholder)
 cat > "$OVERLAY/kustomization.yaml" <<YAML
@@ -53,6 +53,17 @@ patches:
 YAML
 kubectl apply --server-side --force-conflicts -k "$OVERLAY" >/dev/null
 kubectl -n postgres-operator rollout status deployment/postgres-operator --timeout=180s >&2
+
+# The CRD was applied with the bundle: wait until the API server serves it. A loop on the
+# condition, not `kubectl wait`: right after a create the CRD may have no status yet, and
+# `kubectl wait` then fails (".status.conditions accessor error") instead of waiting.
+for _ in $(seq 1 120); do
+  established=$(kubectl get crd postgresqls.acid.zalan.do \
+    -o 'jsonpath={.status.conditions[?(@.type=="Established")].status}' 2>/dev/null || true)
+  [ "$established" = True ] && break
+  sleep 0.5
+done
+[ "$established" = True ] || { echo "the postgresql CRD is not established after 60s" >&2; exit 1; }
 
 log "cluster $NS/$CLUSTER (manifests/examples/minimal-postgres-manifest.yaml)"
 kubectl apply -n "$NS" -f manifests/examples/minimal-postgres-manifest.yaml >/dev/null
