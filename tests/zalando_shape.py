@@ -21,27 +21,28 @@ def _rule(groups, resources, verbs):
 
 
 def operator_cluster_role():
+    rules = [
+        _rule(["acid.zalan.do"], ["postgresqls", "postgresqls/status", "operatorconfigurations"], ALL),
+        _rule(["acid.zalan.do"], ["postgresteams"], ["get", "list", "watch"]),
+        _rule(["apiextensions.k8s.io"], ["customresourcedefinitions"], ["get"]),
+        _rule([""], ["events"], ["create", "get", "list", "patch", "update", "watch"]),
+        _rule([""], ["configmaps"], ALL),
+        _rule([""], ["secrets"], ["create", "delete", "get", "update"]),
+        _rule([""], ["nodes"], ["get", "list", "watch"]),
+        _rule([""], ["persistentvolumeclaims"], ["delete", "get", "list", "patch", "update"]),
+        _rule([""], ["persistentvolumes"], ["get", "list"]),
+        _rule([""], ["pods"], ["delete", "get", "list", "patch", "update", "watch"]),
+        _rule([""], ["pods/exec"], ["create"]),
+        _rule([""], ["services"], ["create", "delete", "get", "patch", "update"]),
+        _rule(["apps"], ["statefulsets", "deployments"], ["create", "delete", "get", "list", "patch"]),
+        _rule(["batch"], ["cronjobs"], ["create", "delete", "get", "list", "patch", "update"]),
+        _rule([""], ["namespaces"], ["get"]),
+        _rule(["policy"], ["poddisruptionbudgets"], ["create", "delete", "get"]),
+        _rule([""], ["serviceaccounts"], ["get", "create"]),
+        _rule(["rbac.authorization.k8s.io"], ["rolebindings"], ["get", "create"]),
+    ]
     return {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": {"name": OPERATOR_ROLE},
-            "rules": [
-                _rule(["acid.zalan.do"], ["postgresqls", "postgresqls/status", "operatorconfigurations"], ALL),
-                _rule(["acid.zalan.do"], ["postgresteams"], ["get", "list", "watch"]),
-                _rule(["apiextensions.k8s.io"], ["customresourcedefinitions"], ["get"]),
-                _rule([""], ["events"], ["create", "get", "list", "patch", "update", "watch"]),
-                _rule([""], ["configmaps"], ALL),
-                _rule([""], ["secrets"], ["create", "delete", "get", "update"]),
-                _rule([""], ["nodes"], ["get", "list", "watch"]),
-                _rule([""], ["persistentvolumeclaims"], ["delete", "get", "list", "patch", "update"]),
-                _rule([""], ["persistentvolumes"], ["get", "list"]),
-                _rule([""], ["pods"], ["delete", "get", "list", "patch", "update", "watch"]),
-                _rule([""], ["pods/exec"], ["create"]),
-                _rule([""], ["services"], ["create", "delete", "get", "patch", "update"]),
-                _rule(["apps"], ["statefulsets", "deployments"], ["create", "delete", "get", "list", "patch"]),
-                _rule(["batch"], ["cronjobs"], ["create", "delete", "get", "list", "patch", "update"]),
-                _rule([""], ["namespaces"], ["get"]),
-                _rule(["policy"], ["poddisruptionbudgets"], ["create", "delete", "get"]),
-                _rule([""], ["serviceaccounts"], ["get", "create"]),
-                _rule(["rbac.authorization.k8s.io"], ["rolebindings"], ["get", "create"]),
-            ]}
+            "rules": rules}
 
 
 def pod_cluster_role():

@@ -65,8 +65,11 @@ def test_a_second_reconcile_writes_nothing(kube, minimal, wait_for):  # pylint: 
     before = wait_for(lambda: operator_metrics(kube), what="the leading operator's metrics")
     reconciles = total(before, "pgkube_reconcile_total")
     kube.kubectl("annotate", "postgresql", "-n", NS, NAME, "e2e.pgkube.test/nudge=1", "--overwrite")
-    after = wait_for(lambda: (lambda m: m if m and total(m, "pgkube_reconcile_total") > reconciles else None)(
-        operator_metrics(kube)), what="a reconcile after the annotation")
+
+    def reconciled_again():
+        metrics = operator_metrics(kube)
+        return metrics if metrics and total(metrics, "pgkube_reconcile_total") > reconciles else None
+    after = wait_for(reconciled_again, what="a reconcile after the annotation")
     assert total(after, "pgkube_api_requests_total", kind="write") == total(before, "pgkube_api_requests_total", kind="write")
     assert total(after, "pgkube_reconcile_errors_total") == total(before, "pgkube_reconcile_errors_total")
 
@@ -76,8 +79,11 @@ def test_patroni_fails_over_and_the_master_service_follows(kube, minimal, wait_f
     assert old is not None
     query(kube, NS, NAME, "create table if not exists failover_probe (id int); insert into failover_probe values (1)")
     kube.core.delete_namespaced_pod(old.metadata.name, NS)
-    new = wait_for(lambda: (lambda p: p if p and p.metadata.name != old.metadata.name else None)(_master_pod(kube)),
-                   what="Patroni to promote the other member")
+
+    def promoted():
+        pod = _master_pod(kube)
+        return pod if pod and pod.metadata.name != old.metadata.name else None
+    new = wait_for(promoted, what="Patroni to promote the other member")
     # the master Service reaches the new master, which has the committed row
     address = wait_for(lambda: query(kube, NS, NAME, "select host(inet_server_addr()), pg_is_in_recovery()")[0],
                        what="the master Service to answer")

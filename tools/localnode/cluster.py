@@ -182,7 +182,7 @@ class LocalCluster:
         state = self.load()
         if state and self.running(state):
             missing = nodes - len(state["nodes"])
-            for _ in range(max(0, missing)):
+            for _missing in range(max(0, missing)):
                 self.add_node(timeout=timeout)
             self.import_images(images)
             return self.load()
@@ -203,7 +203,7 @@ class LocalCluster:
             self.save(state)
             host.enable_pod_networking()
             self._start_addons(state)
-            for _ in range(nodes):
+            for _node in range(nodes):
                 self.add_node(timeout=timeout)
         except BaseException:
             self.down(quiet=True)
