@@ -18,6 +18,7 @@ from ansible_collections.pgkube.operator.plugins.module_utils.desired.cluster im
 from ansible_collections.pgkube.operator.plugins.module_utils.desired.labels import selector_labels
 from ansible_collections.pgkube.operator.plugins.module_utils.desired.secrets import secret_users
 from ansible_collections.pgkube.operator.plugins.module_utils.execute.kube import apply_plan
+from ansible_collections.pgkube.operator.plugins.module_utils.lifecycle.pods import ordinal
 from ansible_collections.pgkube.operator.plugins.module_utils.model.manifest import ClusterSpec, validate_cluster_name, validate_instances
 from ansible_collections.pgkube.operator.plugins.module_utils.model.unimplemented import ignored_features, ignored_message
 from ansible_collections.pgkube.operator.plugins.module_utils.desired.naming import REGENERATED_PASSWORD_ANNOTATION
@@ -34,8 +35,9 @@ REDACTED = "<redacted>"
 class SyncResult:
     """What a sync or delete did (or, in check mode, would do)."""
 
-    def __init__(self, cluster, plan, warnings, diff=None, pods=None, instances=None, ignored=None):
+    def __init__(self, cluster, plan, warnings, diff=None, pods=None, instances=None, ignored=None, scale_hold=None):
         self.cluster = cluster
+        self.scale_hold = scale_hold  # replicas kept until the master leaves an ordinal a scale-down removes
         self.ignored = list(ignored or [])  # [(field, what is not done)]: accepted fields with no effect yet
         self.plan = plan
         self.warnings = list(warnings)
@@ -152,6 +154,25 @@ def mark_regenerated_secrets(api, cluster, cfg, plan, observed):
     return sorted(a.name for a in created)
 
 
+def hold_scale_down(statefulset, pods, role_label):
+    """Keep a scale-down from removing the master's pod (Zalando: switch over to pod 0 first).
+
+    When the desired ``replicas`` (above 0) would remove the master's ordinal, the desired
+    StatefulSet keeps ``master ordinal + 1`` replicas for now; returns that number (None when
+    nothing is held). The lifecycle step then switches over to pod 0 and the next sync scales down.
+    """
+    wanted = int((statefulset.get("spec") or {}).get("replicas") or 0)
+    if wanted <= 0:
+        return None
+    for pod in pods:
+        labels = (pod.get("metadata") or {}).get("labels") or {}
+        number = ordinal((pod.get("metadata") or {}).get("name"))
+        if labels.get(role_label) == "master" and number is not None and number >= wanted:
+            statefulset["spec"]["replicas"] = number + 1
+            return number + 1
+    return None
+
+
 def sync_cluster(api, manifest, cfg, want_diff=False):
     """Converge every Kubernetes object of the cluster; returns a SyncResult."""
     cluster = parse_cluster(manifest, cfg)
@@ -169,6 +190,9 @@ def sync_cluster(api, manifest, cfg, want_diff=False):
     warnings.extend(desired.warnings)
     observed = observe_objects(api, desired.objects)
     pods = observe_pods(api, cluster.namespace, selector_labels(cluster, cfg))
+    statefulset = desired.by_kind("StatefulSet")[0]
+    instances = statefulset["spec"].get("replicas")
+    scale_hold = hold_scale_down(statefulset, pods, cfg.pod_role_label)
     plan = plan_cluster(desired.objects, observed, cfg, pods=pods)
     mark_regenerated_secrets(api, cluster, cfg, plan, observed)
     diff = None
@@ -176,8 +200,7 @@ def sync_cluster(api, manifest, cfg, want_diff=False):
         diff = _diff(plan, observed, dict(((o["kind"], o["metadata"].get("namespace"), o["metadata"]["name"]), o) for o in desired.objects))
     if plan.actions:
         apply_plan(api, plan)
-    instances = desired.by_kind("StatefulSet")[0]["spec"].get("replicas")
-    return SyncResult(cluster, plan, warnings, diff, pods=pods, instances=instances, ignored=ignored)
+    return SyncResult(cluster, plan, warnings, diff, pods=pods, instances=instances, ignored=ignored, scale_hold=scale_hold)
 
 
 def owned_names(cluster, cfg):

@@ -44,6 +44,9 @@ from ansible_collections.pgkube.operator.plugins.module_utils.desired.labels imp
 from ansible_collections.pgkube.operator.plugins.module_utils.events import NullRecorder
 from ansible_collections.pgkube.operator.plugins.module_utils.model.unimplemented import ignored_message
 from ansible_collections.pgkube.operator.plugins.module_utils.execute.kube import apply_plan
+from ansible_collections.pgkube.operator.plugins.module_utils.lifecycle.pods import with_flags
+from ansible_collections.pgkube.operator.plugins.module_utils.lifecycle.rolling_update import next_step
+from ansible_collections.pgkube.operator.plugins.module_utils.lifecycle.step import ROLLING_UPDATE, run_lifecycle
 from ansible_collections.pgkube.operator.plugins.module_utils.observe.cluster import observe_owned
 from ansible_collections.pgkube.operator.plugins.module_utils.plan.planner import plan_delete
 
@@ -82,6 +85,7 @@ class ReconcileResult:
         self.events = []
         self.roles_result = None
         self.exception = None
+        self.requeue_after = None
 
     def as_dict(self):
         return {
@@ -97,6 +101,7 @@ class ReconcileResult:
             "notes": list(self.notes),
             "events": [{"type": t, "reason": r, "message": m} for t, r, m in self.events],
             "roles": self.roles_dict(),
+            "requeue_after": self.requeue_after,
         }
 
     def roles_dict(self):
@@ -116,8 +121,9 @@ class ReconcileResult:
 class _Context:
     """State shared by the steps of one reconcile."""
 
-    def __init__(self, api, cr, cfg, recorder, result, manage_finalizer=True):
+    def __init__(self, api, cr, cfg, recorder, result, manage_finalizer=True, patroni_client_for=None):
         self.manage_finalizer = manage_finalizer
+        self.patroni_client_for = patroni_client_for
         self.api = api
         self.cr = cr
         self.cfg = cfg
@@ -451,6 +457,9 @@ def _reconcile(ctx, sync_roles):
     _emit_pods_events(ctx, conditions[0])
     _emit_master_events(ctx, conditions[1])
     conditions.append(_features(ctx, sync, phase))
+    lifecycle = _lifecycle(ctx, sync)
+    if lifecycle is not None:
+        conditions.append(lifecycle.condition)
     message = None
     if sync.rolling_update_pods:
         message = "Last reconciliation succeeded; pods waiting for a rolling update: %s" % ", ".join(sync.rolling_update_pods)
@@ -481,7 +490,35 @@ def _reconcile(ctx, sync_roles):
             result.requeue = True
             _write_settled_status(ctx, roles["message"], roles["reason"], conditions, reconciled_ok=False)
             return
+    if lifecycle is not None and lifecycle.error:
+        result.requeue = True
+        _fail(ctx, phase, lifecycle.error, "PatroniStepFailed", extra_conditions=conditions)
+        return
     _write_settled_status(ctx, message, None, conditions)
+
+
+def _lifecycle(ctx, sync):
+    """The step inside the live cluster (lifecycle/step.py): Patroni configuration, restarts, the
+    rolling update, scale-down switchover, node drain. Not in check mode (it talks to Patroni)."""
+    flagged = []
+    for action in sync.plan.actions:
+        if action.action == "flag_rolling_update":
+            flagged.extend(action.pods or [])
+    pods = with_flags(sync.pods, flagged)
+    if getattr(ctx.api, "dry_run", False):
+        step = next_step(pods, ctx.cfg.pod_role_label, sync.instances, ctx.name)
+        if step.action not in ("none", "wait"):
+            ctx.result.notes.append("check mode: the rolling update would now %s pod %s (%s)" % (step.action, step.pod_name, step.message))
+        return None
+    previous = st.condition_of(ctx.current_status, ROLLING_UPDATE) if ctx.schema.keeps("conditions") else None
+    outcome = run_lifecycle(ctx.api, sync.cluster, ctx.cfg, pods, sync.instances, previous=previous,
+                            client_for=ctx.patroni_client_for, generation=ctx.generation, scale_hold=sync.scale_hold)
+    for event_type, reason, message in outcome.events:
+        ctx.event(event_type, reason, message)
+    ctx.result.notes.extend(outcome.notes)
+    ctx.result.changed = ctx.result.changed or outcome.changed
+    ctx.result.requeue_after = outcome.requeue_after
+    return outcome
 
 
 def _write_settled_status(ctx, message, reason, conditions, reconciled_ok=True):
@@ -496,7 +533,7 @@ def _write_settled_status(ctx, message, reason, conditions, reconciled_ok=True):
                      waiting_for=waiting)
 
 
-def reconcile_cluster(api, cr, cfg, recorder=None, sync_roles=None):
+def reconcile_cluster(api, cr, cfg, recorder=None, sync_roles=None, patroni_client_for=None):
     """Reconcile one ``postgresql`` resource (as read from the API); see the module docstring.
 
     ``api``: a ``KubeApi``; ``cr``: the resource dict; ``cfg``: the ``OperatorConfig``;
@@ -504,7 +541,7 @@ def reconcile_cluster(api, cr, cfg, recorder=None, sync_roles=None):
     callable ``(cr, cfg)`` that syncs roles and databases, run after the objects are in sync.
     Never raises for bad input or API errors: see ``ReconcileResult.error`` / ``requeue``.
     """
-    return run_reconcile(api, cr, cfg, recorder=recorder, sync_roles=sync_roles)
+    return run_reconcile(api, cr, cfg, recorder=recorder, sync_roles=sync_roles, patroni_client_for=patroni_client_for)
 
 
 def finalize_cluster(api, cr, cfg, recorder=None, manage_finalizer=True):
@@ -513,7 +550,7 @@ def finalize_cluster(api, cr, cfg, recorder=None, manage_finalizer=True):
     return run_reconcile(api, cr, cfg, recorder=recorder, manage_finalizer=manage_finalizer, delete=True)
 
 
-def run_reconcile(api, cr, cfg, recorder=None, sync_roles=None, manage_finalizer=True, delete=False):
+def run_reconcile(api, cr, cfg, recorder=None, sync_roles=None, manage_finalizer=True, delete=False, patroni_client_for=None):
     """``reconcile_cluster`` with two switches: ``manage_finalizer`` False leaves
     ``metadata.finalizers`` alone (ansible-operator adds and removes the finalizer of its watch
     itself); ``delete`` True takes the deletion path without a ``deletionTimestamp``."""
@@ -521,7 +558,7 @@ def run_reconcile(api, cr, cfg, recorder=None, sync_roles=None, manage_finalizer
     if not isinstance(cr, dict) or not isinstance(cr.get("metadata"), dict) or not cr["metadata"].get("name"):
         result.error = "the resource has no metadata.name"
         return result
-    ctx = _Context(api, cr, cfg, recorder if recorder is not None else NullRecorder(), result, manage_finalizer)
+    ctx = _Context(api, cr, cfg, recorder if recorder is not None else NullRecorder(), result, manage_finalizer, patroni_client_for)
     try:
         if delete or (cr.get("metadata") or {}).get("deletionTimestamp"):
             _delete(ctx)

@@ -320,6 +320,11 @@ class LocalCluster:
         self.save(state)
         return done
 
+    def tag_image(self, source, target):
+        """``source`` (an imported image) also named ``target`` on every node."""
+        for node in self.load()["nodes"]:
+            containerd.tag_image(node["name"], source, target)
+
     def node_ready(self, name):
         obj = self._api("/api/v1/nodes/%s" % name)
         conditions = ((obj or {}).get("status") or {}).get("conditions") or []

@@ -121,6 +121,13 @@ def import_images(node, images):
     return imported
 
 
+def tag_image(node, source, target):
+    """Give an image of the node's store a second name (an image "change" without a new build)."""
+    proc = ctr(node, "images", "tag", "--force", source, target)
+    if proc.returncode != 0:
+        raise ContainerdError("tagging %s as %s on node %s failed: %s" % (source, target, node, proc.stderr.strip()))
+
+
 def remove_containers(node):
     """Kill and delete every container of the node (they outlive the kubelet)."""
     proc = ctr(node, "tasks", "list", "--quiet", timeout=30)

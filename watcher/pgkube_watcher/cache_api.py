@@ -68,7 +68,7 @@ class CacheIndex:
         informer = self.informer(kind, namespace)
         if informer is None:
             return None
-        return informer.get("%s/%s" % (namespace, name))
+        return informer.get("%s/%s" % (namespace, name) if namespace else name)
 
     def select(self, kind, namespace, label_selector):
         """The matching objects, or None when the cache cannot answer authoritatively."""
@@ -117,6 +117,13 @@ class CachedKubeApi(KubeApi):
             return copy.deepcopy(found)
         return super().get(kind, api_version, namespace, name)
 
+    def read_listed(self, kind, api_version, name, namespace=None):
+        found = self.index.lookup(kind, namespace, name)
+        if found is not None:
+            self.requests["cache"] += 1
+            return copy.deepcopy(found)
+        return super().read_listed(kind, api_version, name, namespace)
+
     def list(self, kind, api_version, namespace=None, label_selector=None):
         found = self.index.select(kind, namespace, label_selector)
         if found is not None:
@@ -139,8 +146,8 @@ class CachedKubeApi(KubeApi):
     def patch(self, kind, api_version, namespace, name, patch, subresource=None):
         return self._remember(super().patch(kind, api_version, namespace, name, patch, subresource))
 
-    def delete(self, kind, api_version, namespace, name, propagation_policy=None):
-        gone = super().delete(kind, api_version, namespace, name, propagation_policy)
+    def delete(self, kind, api_version, namespace, name, propagation_policy=None, uid=None):
+        gone = super().delete(kind, api_version, namespace, name, propagation_policy, uid=uid)
         if not self.dry_run:
             self.index.remove(kind, namespace, name)
         return gone

@@ -11,8 +11,8 @@
   to serve reads from caches): a deleted one queues its cluster at once (repair).
 - Node events: a node that stops being ready in upstream's sense (§5.10: unschedulable, without all
   ``node_readiness_label`` labels and without ``master=true``) queues the clusters with pods on it
-  and logs a warning naming the master pods there. Master migration (a Patroni switchover) is not
-  implemented yet: the warning says so.
+  and logs a warning naming the master pods there; the reconcile of those clusters switches their
+  master over to a replica on a ready node (lifecycle/step.py).
 - Ownership (§5.1): a resource is ours when its ``acid.zalan.do/controller`` annotation equals
   ``CONTROLLER_ID`` (both empty included); others are ignored.
 - ``process(key)`` runs the engine on the cached object (or the tombstone), records the outcome in
@@ -25,6 +25,7 @@ import threading
 import time
 
 from ansible_collections.pgkube.operator.plugins.module_utils.desired.naming import child_object_names
+from ansible_collections.pgkube.operator.plugins.module_utils.lifecycle.pods import node_ready  # noqa: F401 (tests import it from here)
 from ansible_collections.pgkube.operator.plugins.module_utils.status import pod_ready
 from pgkube_watcher.engines import Outcome
 from pgkube_watcher.informer import object_key
@@ -77,17 +78,6 @@ def pod_changed(old, new):
     return (o.get("labels") != n.get("labels") or _annotations(o) != _annotations(n)
             or bool(n.get("deletionTimestamp")) != bool(o.get("deletionTimestamp"))
             or pod_ready(old) != pod_ready(new))
-
-
-def node_ready(node, readiness_labels=None):
-    """Upstream's node readiness (reference §5.10): schedulable, or carrying every
-    ``node_readiness_label`` label (when configured), or labelled ``master=true``."""
-    if not (node.get("spec") or {}).get("unschedulable"):
-        return True
-    labels = _meta(node).get("labels") or {}
-    if readiness_labels and all(labels.get(k) == v for k, v in readiness_labels.items()):
-        return True
-    return labels.get("master") == "true"
 
 
 class Controller:
@@ -195,9 +185,8 @@ class Controller:
                     if (meta.get("labels") or {}).get(cfg.pod_role_label) == "master":
                         masters.append("%s/%s" % (meta.get("namespace"), meta.get("name")))
         if masters:
-            LOG.warning("node %s is being drained (unschedulable, not labelled ready); master pods on it: %s. "
-                        "pgkube does not migrate masters yet: run a Patroni switchover before the node goes",
-                        name, ", ".join(sorted(masters)))
+            LOG.warning("node %s is being drained (unschedulable, not labelled ready); master pods on it: %s: "
+                        "their clusters switch over to a replica on a ready node", name, ", ".join(sorted(masters)))
         if keys:
             LOG.info("node %s is not ready; re-checking clusters %s", name, ", ".join(sorted(keys)))
         for key in sorted(keys):

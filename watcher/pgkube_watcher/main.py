@@ -220,7 +220,10 @@ class Watcher:
                         label_selector=label))
                 self._add_pod_account_informers(namespace, where, cfg.pod_service_account_name)
         if self.args.watch_nodes:
-            self._informer(resource_path("v1", "nodes"), "nodes", self.controller.node_event)
+            nodes = self._informer(resource_path("v1", "nodes"), "nodes", self.controller.node_event)
+            if self.cache_index is not None:
+                # the lifecycle step reads the master's node (is it being drained?) from here
+                self.cache_index.add("Node", None, nodes, accepts=lambda obj: True)
         if self.args.leader_elect:
             cid = cfg.controller_id or ""
             name = self.args.leader_election_id or ("pgkube-operator" + ("-" + cid if cid else ""))

@@ -167,6 +167,22 @@ class KubeApi:
         except (TransportError, OSError) as exc:
             raise transport_error(exc, "listing %s in %s" % (kind, namespace or "all namespaces"), self.endpoint, self.timeout)
 
+    def read_listed(self, kind, api_version, name, namespace=None):
+        """One object read with a list request (``fieldSelector metadata.name=<name>``), for kinds the
+        operator may list but not get (nodes); None when it does not exist."""
+        resource = self.resource(kind, api_version)
+        params = {"field_selector": "metadata.name=%s" % name}
+        if namespace:
+            params["namespace"] = namespace
+        self.requests["read"] += 1
+        try:
+            items = resource.get(**self._timed(params)).to_dict().get("items") or []
+        except DynamicApiError as exc:
+            raise _api_error(exc, "reading " + _describe(kind, namespace, name))
+        except (TransportError, OSError) as exc:
+            raise transport_error(exc, "reading " + _describe(kind, namespace, name), self.endpoint, self.timeout)
+        return items[0] if items else None
+
     def create(self, obj):
         kind, api_version = obj["kind"], obj["apiVersion"]
         namespace = obj.get("metadata", {}).get("namespace")
@@ -221,12 +237,15 @@ class KubeApi:
             what = "updating the status of " + _describe(obj["kind"], obj["metadata"].get("namespace"), obj["metadata"]["name"])
             raise transport_error(exc, what, self.endpoint, self.timeout)
 
-    def delete(self, kind, api_version, namespace, name, propagation_policy=None):
-        """Delete; returns False when the object was already gone."""
+    def delete(self, kind, api_version, namespace, name, propagation_policy=None, uid=None):
+        """Delete; returns False when the object was already gone. With ``uid`` only that object is
+        deleted: one created since under the same name (a recreated pod) makes a 409 Conflict."""
         resource = self.resource(kind, api_version)
         body = {"kind": "DeleteOptions", "apiVersion": "v1"}
         if propagation_policy:
             body["propagationPolicy"] = propagation_policy
+        if uid:
+            body["preconditions"] = {"uid": uid}
         self.requests["write"] += 1
         self._forget(kind)
         try:

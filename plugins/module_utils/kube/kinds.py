@@ -22,6 +22,7 @@ API_VERSIONS = {
     "RoleBinding": "rbac.authorization.k8s.io/v1",
     "CronJob": "batch/v1",
     "Event": "v1",
+    "Node": "v1",
 }
 
 

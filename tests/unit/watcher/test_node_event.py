@@ -70,7 +70,7 @@ def test_drained_node_queues_its_clusters_and_names_the_masters(caplog):
     ctl.node_event("MODIFIED", node(unschedulable=True), node())
     assert ctl.queue.keys == ["ns/acid-a", "ns/acid-b"]
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
-    assert len(warnings) == 1 and "ns/acid-a-0" in warnings[0] and "acid-c" not in warnings[0] and "switchover" in warnings[0]
+    assert len(warnings) == 1 and "ns/acid-a-0" in warnings[0] and "acid-c" not in warnings[0] and "switch over" in warnings[0]
 
 
 def test_only_the_transition_counts():

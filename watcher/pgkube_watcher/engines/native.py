@@ -71,7 +71,7 @@ class NativeEngine:
         result = reconcile_cluster(api, cr, cfg, recorder=recorder, sync_roles=sync_roles)
         return Outcome(status=result.status, changed=result.changed, actions=result.actions,
                        rolling_update_pods=result.rolling_update_pods, error=result.error,
-                       requeue=result.requeue, deleted=result.deleted)
+                       requeue=result.requeue, requeue_after=result.requeue_after, deleted=result.deleted)
 
     def abort(self):
         """Nothing to interrupt: an in-process reconcile finishes (or is abandoned at exit)."""
