@@ -86,6 +86,7 @@ class ReconcileResult:
         self.roles_result = None
         self.exception = None
         self.requeue_after = None
+        self.rolling_update = None
 
     def as_dict(self):
         return {
@@ -518,6 +519,7 @@ def _lifecycle(ctx, sync):
     ctx.result.notes.extend(outcome.notes)
     ctx.result.changed = ctx.result.changed or outcome.changed
     ctx.result.requeue_after = outcome.requeue_after
+    ctx.result.rolling_update = outcome.condition
     return outcome
 
 

@@ -16,6 +16,9 @@
 - ``PodsReady``: how many of the wanted pods are ready (``pods_condition``).
 - ``Master``: the pod Patroni labelled master (``master_condition``); a change of that pod is a
   failover or switchover, which the reconcile reports with an Event.
+- ``RollingUpdate`` (written by the lifecycle step, lifecycle/step.py): ``True`` / ``InProgress``
+  while pods wait for their recreation (the message: pods done of total, what the update waits
+  for), ``False`` / ``Done`` after an update, ``False`` / ``NotNeeded`` before the first.
 - ``FeaturesSupported``: ``True`` when every field the manifest sets takes effect; ``False`` with
   reason ``NotImplemented`` naming the accepted fields that have no effect yet (``features_condition``).
 - ``RolesSynced`` (only when the reconcile runs a role step): ``True`` when the roles and databases

@@ -117,6 +117,23 @@ options:
       - Not run in check mode.
     type: bool
     default: true
+  complete_rolling_update:
+    description:
+      - With O(reconcile=true), carry a rolling update to its end in this run instead of one step: reconcile again
+        and again (waiting the few seconds each step asks for) until no pod waits for its recreation, replicas first,
+        then a Patroni switchover, then the old master, as the operator does. Each step is in RV(rolling_update).
+      - A rolling update is what the annotation C(zalando-postgres-operator-rolling-update-required) on a pod asks for;
+        a pod template change of the StatefulSet sets it on every pod.
+      - In check mode nothing is deleted and no switchover is made; RV(rolling_update_pods) and RV(notes) tell
+        which pods would be recreated and what the next step would be.
+    type: bool
+    default: false
+  wait_timeout:
+    description:
+      - With O(complete_rolling_update=true), how many seconds the rolling update may take; the task fails after
+        that with where it stands (the flags stay on the pods: a later run, or the operator, goes on).
+    type: int
+    default: 900
   manage_finalizer:
     description:
       - With O(reconcile=true), add the finalizer C(postgres-operator.acid.zalan.do) when the configuration
@@ -186,6 +203,15 @@ EXAMPLES = r"""
     namespace: databases
     reconcile: true
     operator_config_from_env: true
+
+- name: A maintenance run - recreate every pod that waits for a rolling update, the master last after a switchover
+  pgkube.operator.postgres_cluster:
+    name: acid-minimal-cluster
+    namespace: databases
+    reconcile: true
+    complete_rolling_update: true
+    wait_timeout: 1200
+    operator_config_map: postgres-operator/postgres-operator
 
 - name: Delete a cluster's objects (volumes are kept unless the configuration says otherwise)
   pgkube.operator.postgres_cluster:
@@ -270,6 +296,15 @@ roles:
   returned: when O(reconcile=true), O(sync_roles=true) and the step ran or was skipped
   type: dict
   sample: {"status": "Unknown", "reason": "WaitingForMaster", "changed": false, "skipped": true, "queries": []}
+rolling_update:
+  description:
+    - With O(reconcile=true), the C(RollingUpdate) condition after the run (C(status) V(True) while pods wait for
+      their recreation, its C(message) the progress) and, with O(complete_rolling_update=true), C(steps), one line per
+      reconcile of what it did (pods deleted, switchovers, Patroni restarts), and C(finished).
+  returned: when O(reconcile=true) and the cluster's objects were synced
+  type: dict
+  sample: {"status": "False", "reason": "Done", "message": "Rolling update done - pods have been recreated", "finished": true,
+           "steps": ["Performing rolling update; Rolling update: deleting pod acid-minimal-cluster-1 (0 of 2 pods done)"]}
 requeue:
   description: With O(reconcile=true), whether the reconcile failed in a way that a retry may fix.
   returned: when O(reconcile=true)
@@ -329,6 +364,8 @@ def argument_spec():
         operator_config_from_env=dict(type="bool", default=False),
         reconcile=dict(type="bool", default=False),
         manage_finalizer=dict(type="bool", default=True),
+        complete_rolling_update=dict(type="bool", default=False),
+        wait_timeout=dict(type="int", default=900),
         sync_roles=dict(type="bool", default=True),
         request_timeout=dict(type="float"),
     )
@@ -426,6 +463,7 @@ def load_resource(module, api, manifest):
 
 def run_reconcile(module, api, manifest, cfg):
     from ansible_collections.pgkube.operator.plugins.module_utils.events import EventRecorder
+    from ansible_collections.pgkube.operator.plugins.module_utils.lifecycle.maintenance import finish_rolling_update
     from ansible_collections.pgkube.operator.plugins.module_utils.reconcile import run_reconcile as reconcile
 
     from ansible_collections.pgkube.operator.plugins.module_utils.roles_step import make_sync_roles
@@ -433,13 +471,26 @@ def run_reconcile(module, api, manifest, cfg):
     params = module.params
     resource = load_resource(module, api, manifest)
     sync_roles = make_sync_roles(api) if params["sync_roles"] and not module.check_mode else None
-    result = reconcile(api, resource, cfg, recorder=EventRecorder(api), manage_finalizer=params["manage_finalizer"],
-                       delete=params["state"] == "absent", sync_roles=sync_roles)
+    def reconcile_once(current=None):
+        if current is None:
+            api.forget_reads()
+        return reconcile(api, current or _reread(api, resource), cfg, recorder=EventRecorder(api), manage_finalizer=params["manage_finalizer"],
+                         delete=params["state"] == "absent", sync_roles=sync_roles)
+    result = reconcile_once(resource)
+    rolling = dict(result.rolling_update) if result.rolling_update else None
+    if params["complete_rolling_update"] and not module.check_mode and params["state"] == "present":
+        result, steps, finished = finish_rolling_update(reconcile_once, result, params["wait_timeout"])
+        rolling = dict(result.rolling_update or {}, steps=steps, finished=finished)
+        if not finished and not result.error:
+            result.error = "the rolling update did not finish within %d seconds: %s" % (
+                params["wait_timeout"], (result.rolling_update or {}).get("message") or "pods %s wait" % ", ".join(result.rolling_update_pods))
     output = dict(changed=result.changed, actions=result.actions, rolling_update_pods=result.rolling_update_pods,
                   notes=result.notes, api_requests=dict(api.requests), phase=result.phase, requeue=result.requeue,
                   events=[dict(type=t, reason=r, message=m) for t, r, m in result.events])
     if result.status is not None:
         output["status"] = result.status
+    if rolling is not None:
+        output["rolling_update"] = rolling
     roles = result.roles_dict()
     if roles is not None:
         output["roles"] = roles
@@ -451,6 +502,12 @@ def run_reconcile(module, api, manifest, cfg):
         module.fail_json(msg="reconcile of postgresql %s/%s failed: %s" % (resource["metadata"].get("namespace"), resource["metadata"]["name"], result.error),
                          **output)
     module.exit_json(**output)
+
+
+def _reread(api, resource):
+    """The resource as it is now (a later reconcile of the same run must see its own status)."""
+    meta = resource["metadata"]
+    return api.get("postgresql", "acid.zalan.do/v1", meta.get("namespace"), meta["name"]) or resource
 
 
 def run(module):

@@ -105,6 +105,11 @@ class KubeApi:
             self._memo[key] = fetch()
         return copy.deepcopy(self._memo[key])
 
+    def forget_reads(self):
+        """Read again from now on what was read before (a run that waits for the cluster to change)."""
+        if self._memo:
+            self._memo.clear()
+
     def _forget(self, kind):
         if self._memo:
             for key in [k for k in self._memo if k[0] == kind]:

@@ -14,7 +14,8 @@ does at most one disruptive thing (a pod deleted, a switchover, a Postgres resta
    are left to it (they are recreated anyway).
 3. **Rolling update** (lifecycle/rolling_update.py): flagged replicas deleted one by one, then a
    switchover (patroni/candidates.py), then the old master. When the Patroni configuration could
-   not be read or written and every pod is serving, pod recreation waits for the next reconcile.
+   not be read or written and every pod is serving, pod recreation waits for the next reconcile
+   (a note and the condition say so; the sync itself has not failed, as upstream).
 4. **Scale-down**: when the new ``numberOfInstances`` would remove the master's ordinal, the sync
    holds the StatefulSet's replicas and this step switches over to pod 0 first.
 5. **Node drain**: the master on a node that is not ready (unschedulable, not labelled ready) is
@@ -256,7 +257,7 @@ def _rolling_update(run, config_error, generation):
         run.out.condition = _condition(step, previous, generation)
         return step
     if config_error and all(pp.serving(p, run.role_label) for p in run.live()):
-        run.out.error = "postpone pod recreation until next sync: %s" % config_error
+        run.out.notes.append("postpone pod recreation until next sync: %s" % config_error)
         run.out.condition = _condition(ru.Step(ru.WAIT, "postponed: " + config_error, done=step.done, total=step.total),
                                        previous, generation)
         return step
@@ -366,13 +367,17 @@ def _run(run, generation):
         patched, config_error = _sync_patroni_config(run, master)
         if patched:
             return
+        if config_error:
+            # as upstream: not a failure of the sync (Postgres may serve well without its Patroni API),
+            # but nothing that needs Patroni is done, and it is tried again
+            run.out.notes.append("Patroni configuration not synced: %s" % config_error)
+            run.out.again(30)
         if config_error is None and _restart_pending(run, master):
             return
     step = _rolling_update(run, config_error, generation)
     if step.action != ru.NONE:
         return
     if config_error:
-        run.out.error = config_error
         return
     if run.hold is not None:
         _scale_down_switchover(run)

@@ -154,7 +154,9 @@ def test_a_failed_switchover_keeps_the_flag_and_reports_an_error():
 
 def test_patroni_down_with_every_pod_serving_postpones_the_recreation():
     out, api, _patroni = run([pod("pg-0", "master", flagged=True), pod("pg-1", flagged=True)], Patroni(fail={"config"}))
-    assert api.deleted == [] and out.error.startswith("postpone pod recreation until next sync")
+    assert api.deleted == [] and out.error is None and out.requeue_after == 30
+    assert any(n.startswith("postpone pod recreation until next sync") for n in out.notes)
+    assert "postponed" in out.condition["message"] and out.condition["status"] == "True"
 
 
 def test_patroni_down_does_not_keep_a_broken_pod_from_being_replaced():
