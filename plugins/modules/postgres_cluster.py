@@ -119,7 +119,7 @@ options:
     default: true
   complete_rolling_update:
     description:
-      - With O(reconcile=true), carry a rolling update to its end in this run instead of one step: reconcile again
+      - With O(reconcile=true), carry a rolling update to its end in this run instead of one step, reconciling again
         and again (waiting the few seconds each step asks for) until no pod waits for its recreation, replicas first,
         then a Patroni switchover, then the old master, as the operator does. Each step is in RV(rolling_update).
       - A rolling update is what the annotation C(zalando-postgres-operator-rolling-update-required) on a pod asks for;
@@ -131,7 +131,7 @@ options:
   wait_timeout:
     description:
       - With O(complete_rolling_update=true), how many seconds the rolling update may take; the task fails after
-        that with where it stands (the flags stay on the pods: a later run, or the operator, goes on).
+        that with where it stands (the flags stay on the pods, so a later run or the operator goes on).
     type: int
     default: 900
   manage_finalizer:
