@@ -99,7 +99,7 @@ def measure(cluster, timeout):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--kubeconfig", default=os.path.join(REPO, ".controlplane", "kubeconfig"))
     parser.add_argument("--namespace", default="bench-rolling")
     parser.add_argument("--sizes", default="2,3", help="pods per cluster, comma-separated (one cluster each)")
@@ -124,8 +124,8 @@ def main():
         print("%-14s %5s %10s %14s %8s %8s %8s" % ("cluster", "pods", "duration", "longest gap", "rows", "missing", "errors"))
         for cluster in clusters:
             row = measure(cluster, args.timeout)
-            print("%-14s %5d %9.1fs %13.1fs %8d %8d %8d" % (cluster.name, row["pods"], row["duration"], row["gap"], row["rows"],
-                                                         row["missing"], row["errors"]))
+            values = (cluster.name, row["pods"], row["duration"], row["gap"], row["rows"], row["missing"], row["errors"])
+            print("%-14s %5d %9.1fs %13.1fs %8d %8d %8d" % values)
     finally:
         for cluster in clusters:
             try:

@@ -471,6 +471,7 @@ def run_reconcile(module, api, manifest, cfg):
     params = module.params
     resource = load_resource(module, api, manifest)
     sync_roles = make_sync_roles(api) if params["sync_roles"] and not module.check_mode else None
+
     def reconcile_once(current=None):
         if current is None:
             api.forget_reads()

@@ -164,7 +164,8 @@ def test_the_flag_set_by_hand_on_the_master_switches_over_and_recreates_it(kube,
     assert replica_uid in [p.metadata.uid for p in pods(kube).values()]
 
 
-def test_an_operator_killed_in_the_middle_of_a_rolling_update_finishes_it_without_rolling_a_pod_twice(kube, cluster, wait_for):  # pylint: disable=unused-argument
+def test_an_operator_killed_in_the_middle_of_a_rolling_update_finishes_it_without_rolling_a_pod_twice(
+        kube, cluster, wait_for):  # pylint: disable=unused-argument
     wait_for(lambda: settled(kube), timeout=TIMEOUT, what="a settled cluster")
     before = dict((n, p.metadata.uid) for n, p in pods(kube).items())
     with UidWatch(kube) as watch:

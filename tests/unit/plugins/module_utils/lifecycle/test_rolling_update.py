@@ -73,7 +73,9 @@ def test_a_wait_past_the_timeouts_carries_a_warning_and_the_flag_stays():
 
 
 def test_a_drain_switches_over_or_recreates_a_single_pod_or_waits():
-    on_bad_node = lambda p: p["spec"]["nodeName"] != "bad"  # noqa: E731
+    def on_bad_node(pod_obj):
+        return pod_obj["spec"]["nodeName"] != "bad"
+
     pods = [pod("pg-0", "master", node="bad"), pod("pg-1", node="good")]
     assert ru.drain_step(pods, ROLE, 2, on_bad_node).action == ru.SWITCHOVER
     assert ru.drain_step(pods[:1], ROLE, 1, on_bad_node).action == ru.DELETE

@@ -41,9 +41,9 @@ class Api:
 class Patroni:
     """Answers per pod; ``fail`` names calls that raise PatroniError."""
 
-    def __init__(self, config=None, cluster=TWO, fail=()):
+    def __init__(self, config=None, cluster=None, fail=()):
         self.config_answer = CONFIG if config is None else config
-        self.cluster_answer = cluster
+        self.cluster_answer = TWO if cluster is None else cluster
         self.fail = set(fail)
         self.calls = []
 
