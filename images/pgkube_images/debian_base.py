@@ -9,7 +9,7 @@ the mirror and debootstrap's version, so changing any of them bootstraps anew.
 import os
 import shutil
 
-from pgkube_images import cache
+from pgkube_images import cache, host
 from pgkube_images.chroot import chroot
 from pgkube_images.proc import log, run
 
@@ -37,7 +37,7 @@ POLICY_RC_D = "#!/bin/sh\nexit 101\n"
 
 
 def debootstrap_version():
-    return run(["dpkg-query", "-W", "-f", "${Version}", "debootstrap"], capture=True, quiet=True).strip()
+    return host.package_version("debootstrap")
 
 
 def base_key(suite):

@@ -26,11 +26,20 @@ def ensure(names):
     missing = sorted(set(TOOLS[name][0] for name in names if not TOOLS[name][1]()))
     if not missing:
         return
-    log("installing the build's host packages: %s", " ".join(missing))
+    _install(missing)
+
+
+def _install(packages):
+    log("installing the build's host packages: %s", " ".join(packages))
     apt = ["apt-get", "-o", "DPkg::Lock::Timeout=900"]
     run(apt + ["-qq", "update"])
-    run(apt + ["install", "-y", "-qq", "--no-install-recommends"] + missing, env={"DEBIAN_FRONTEND": "noninteractive"})
+    run(apt + ["install", "-y", "-qq", "--no-install-recommends"] + list(packages), env={"DEBIAN_FRONTEND": "noninteractive"})
 
 
 def package_version(package):
-    return run(["dpkg-query", "-W", "-f", "${Version}", package], capture=True, quiet=True).strip()
+    """The installed version of a host package, a part of image keys. On a fresh machine (as root)
+    the package is installed first, so the key computed before a build is the key after it;
+    "missing" when it is absent and cannot be installed (then nothing is built as that key)."""
+    if not _package_installed(package) and os.geteuid() == 0:
+        _install([package])
+    return run(["dpkg-query", "-W", "-f", "${Version}", package], capture=True, check=False, quiet=True).strip() or "missing"

@@ -17,6 +17,7 @@ from ansible_collections.pgkube.operator.plugins.module_utils.config_source impo
 from ansible_collections.pgkube.operator.plugins.module_utils.desired.cluster import build_cluster
 from ansible_collections.pgkube.operator.plugins.module_utils.desired.labels import selector_labels
 from ansible_collections.pgkube.operator.plugins.module_utils.desired.secrets import secret_users
+from ansible_collections.pgkube.operator.plugins.module_utils.errors import AlreadyExistsError
 from ansible_collections.pgkube.operator.plugins.module_utils.execute.kube import apply_plan
 from ansible_collections.pgkube.operator.plugins.module_utils.lifecycle.pods import ordinal
 from ansible_collections.pgkube.operator.plugins.module_utils.model.manifest import ClusterSpec, validate_cluster_name, validate_instances
@@ -173,8 +174,12 @@ def hold_scale_down(statefulset, pods, role_label):
     return None
 
 
-def sync_cluster(api, manifest, cfg, want_diff=False):
-    """Converge every Kubernetes object of the cluster; returns a SyncResult."""
+def sync_cluster(api, manifest, cfg, want_diff=False, _again=False):
+    """Converge every Kubernetes object of the cluster; returns a SyncResult.
+
+    A create that collides with an existing object (created since it was read, or a cache that
+    answered "absent" for an object it does not hold: ``KubeApi.get_child``) makes the whole sync
+    read and plan again, once; the API now says what exists."""
     cluster = parse_cluster(manifest, cfg)
     warnings = list(getattr(cluster, "warnings", []) or [])
     ignored = ignored_features(cluster)
@@ -199,7 +204,12 @@ def sync_cluster(api, manifest, cfg, want_diff=False):
     if want_diff:
         diff = _diff(plan, observed, dict(((o["kind"], o["metadata"].get("namespace"), o["metadata"]["name"]), o) for o in desired.objects))
     if plan.actions:
-        apply_plan(api, plan)
+        try:
+            apply_plan(api, plan)
+        except AlreadyExistsError:
+            if _again:
+                raise
+            return sync_cluster(api, manifest, cfg, want_diff, _again=True)
     return SyncResult(cluster, plan, warnings, diff, pods=pods, instances=instances, ignored=ignored, scale_hold=scale_hold)
 
 

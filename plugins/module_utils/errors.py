@@ -54,3 +54,7 @@ class KubernetesError(PgkubeError):
         self.status = status
         self.reason = reason
         super(KubernetesError, self).__init__(message)
+
+
+class AlreadyExistsError(KubernetesError):
+    """A create met an object of the same name (409); the caller read it as absent."""

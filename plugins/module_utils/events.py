@@ -10,6 +10,11 @@ name is derived from those four values, so a repeat finds the existing Event wit
 bumps its ``count`` and ``lastTimestamp`` instead of creating a new object. This works across
 processes (the ansible engine runs a new process per reconcile).
 
+A long-lived process (the watcher's native engine) passes an ``EventMemory``: the Events it sent
+and their counts. An Event it does not remember is created straight away (a 409 falls back to the
+read and the bump: another process, or this one before a restart, sent it), one it remembers is
+bumped without a read. A new cluster's Events then cost one write each and no read.
+
 Messages go through ``status.safe_message`` (secret-looking values masked, length capped).
 In dry-run mode (``api.dry_run``) nothing is sent.
 """
@@ -18,8 +23,10 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import collections
 import hashlib
 import socket
+import threading
 
 from ansible_collections.pgkube.operator.plugins.module_utils.errors import KubernetesError
 from ansible_collections.pgkube.operator.plugins.module_utils.status import now_rfc3339, safe_message
@@ -83,6 +90,34 @@ def bump_patch(existing, now=None):
     return {"count": int(existing.get("count") or 1) + 1, "lastTimestamp": now or now_rfc3339()}
 
 
+class EventMemory:
+    """Names and counts of the Events this process sent, the newest ``capacity`` of them; shared by
+    the recorders of every worker thread."""
+
+    def __init__(self, capacity=10000):
+        self.capacity = capacity
+        self._counts = collections.OrderedDict()
+        self._lock = threading.Lock()
+
+    def count(self, key):
+        with self._lock:
+            return self._counts.get(key)
+
+    def remember(self, key, count):
+        with self._lock:
+            self._counts[key] = count
+            self._counts.move_to_end(key)
+            while len(self._counts) > self.capacity:
+                self._counts.popitem(last=False)
+
+    def forget(self, key):
+        with self._lock:
+            self._counts.pop(key, None)
+
+    def __len__(self):
+        return len(self._counts)
+
+
 class EventRecorder:
     """Creates and deduplicates Events through a ``KubeApi``; never raises on API errors.
 
@@ -90,8 +125,9 @@ class EventRecorder:
     ``errors`` the API errors met (an Event that cannot be written must not fail a reconcile).
     """
 
-    def __init__(self, api, component=DEFAULT_COMPONENT, instance=None):
+    def __init__(self, api, component=DEFAULT_COMPONENT, instance=None, memory=None):
         self.api = api
+        self.memory = memory
         self.component = component
         self.instance = instance if instance is not None else _hostname()
         self.recorded = []
@@ -104,21 +140,50 @@ class EventRecorder:
         if getattr(self.api, "dry_run", False):
             return None
         body = build_event(cr, event_type, reason, message, self.component, self.instance)
-        name, namespace = body["metadata"]["name"], body["metadata"]["namespace"]
         try:
-            existing = self.api.get("Event", "v1", namespace, name)
-            if existing is not None:
-                return self.api.patch("Event", "v1", namespace, name, bump_patch(existing))
-            try:
-                return self.api.create(body)
-            except KubernetesError as exc:
-                if exc.status != 409:
-                    raise
-                existing = self.api.get("Event", "v1", namespace, name)
-                return self.api.patch("Event", "v1", namespace, name, bump_patch(existing or {}))
+            if self.memory is None:
+                return self._send(body)
+            return self._send_remembered(body)
         except KubernetesError as exc:
             self.errors.append(str(exc))
             return None
+
+    def _send(self, body):
+        """Read first: bump the Event when it exists, else create it."""
+        name, namespace = body["metadata"]["name"], body["metadata"]["namespace"]
+        existing = self.api.get("Event", "v1", namespace, name)
+        if existing is not None:
+            return self.api.patch("Event", "v1", namespace, name, bump_patch(existing))
+        return self._create_or_bump(body)
+
+    def _create_or_bump(self, body):
+        name, namespace = body["metadata"]["name"], body["metadata"]["namespace"]
+        try:
+            return self.api.create(body)
+        except KubernetesError as exc:
+            if exc.status != 409:
+                raise
+            existing = self.api.get("Event", "v1", namespace, name)
+            return self.api.patch("Event", "v1", namespace, name, bump_patch(existing or {}))
+
+    def _send_remembered(self, body):
+        """No read: bump an Event this process remembers sending, create any other."""
+        name, namespace = body["metadata"]["name"], body["metadata"]["namespace"]
+        key = (namespace, name)
+        count = self.memory.count(key)
+        sent = None
+        if count is not None:
+            try:
+                sent = self.api.patch("Event", "v1", namespace, name, bump_patch({"count": count}))
+            except KubernetesError as exc:
+                if exc.status != 404:  # expired (events have a TTL) or deleted: create it again
+                    raise
+                self.memory.forget(key)
+        if sent is None:
+            sent = self._create_or_bump(body)
+        if isinstance(sent, dict):
+            self.memory.remember(key, int(sent.get("count") or 1))
+        return sent
 
     def normal(self, cr, reason, message):
         return self.event(cr, NORMAL, reason, message)
@@ -145,5 +210,5 @@ def _hostname():
         return ""
 
 
-__all__ = ["NORMAL", "WARNING", "DEFAULT_COMPONENT", "EventRecorder", "NullRecorder", "involved_object", "event_name",
+__all__ = ["NORMAL", "WARNING", "DEFAULT_COMPONENT", "EventMemory", "EventRecorder", "NullRecorder", "involved_object", "event_name",
            "build_event", "bump_patch"]

@@ -8,17 +8,28 @@ written through into the cache (newer ``resourceVersion`` wins), so the next rec
 its own writes missing.
 
 Informers of the cluster's child kinds are filtered by the ``cluster_name_label`` label: an object
-found there is served, a miss falls back to a GET (the object may exist without the label). A
-``list`` whose label selector includes that label is answered from the cache. The pod
+found there is served; a miss falls back to a GET (the object may exist without the label), except
+in ``get_child``, the read of an object the operator creates itself (a cluster's children and
+credentials Secrets): there a miss in a synced informer is an answer, "absent", so a new cluster is
+planned without a read per object. When that answer is wrong (a Secret made by hand without the
+label, an object created a moment ago by someone else) the create fails with 409, the name is
+remembered as living outside the cache (its reads go to the API server from then on) and the sync
+reads and plans again (cluster_sync.sync_cluster). A ``list`` whose label selector includes that
+label is answered from the cache. The pod
 ServiceAccount and RoleBinding carry no cluster label (one pair serves every cluster of a
 namespace): their informers select by name (``pod_service_account_name``) and are registered with
-an ``accepts`` predicate of that name, so a no-op resync needs no API request at all. Kinds without
+an ``accepts`` predicate of that name, so a no-op resync needs no API request at all. Workers that
+create the shared pair at the same time take turns: the first creates, the others find it in the
+cache, so a namespace's first clusters send one create of each, not one per worker. Kinds without
 an informer always go to the API server.
 """
 
 import copy
 import logging
+import threading
 
+from ansible_collections.pgkube.operator.plugins.module_utils.errors import AlreadyExistsError
+from ansible_collections.pgkube.operator.plugins.module_utils.execute.kube import SHARED_KINDS
 from ansible_collections.pgkube.operator.plugins.module_utils.kube.api import KubeApi
 
 
@@ -46,6 +57,9 @@ class CacheIndex:
         self.required_label = required_label
         self._informers = {}
         self._accepts = {}
+        self._outside = set()  # (kind, namespace, name) that exist without being in their informer
+        self._lock = threading.Lock()
+        self._creating = {}  # (kind, namespace, name) -> lock: one create at a time of a shared object
 
     def add(self, kind, namespace, informer, accepts=None):
         """Serve ``kind`` in ``namespace`` from ``informer``; ``accepts(obj)`` says which written
@@ -69,6 +83,23 @@ class CacheIndex:
         if informer is None:
             return None
         return informer.get("%s/%s" % (namespace, name) if namespace else name)
+
+    def knows_absent(self, kind, namespace, name):
+        """True when a miss of this object in the cache means it does not exist: its informer has
+        synced and the name was not found outside the cache before."""
+        if self.informer(kind, namespace) is None:
+            return False
+        with self._lock:
+            return (kind, namespace, name) not in self._outside
+
+    def mark_outside(self, kind, namespace, name):
+        """The object exists though its informer does not hold it: read it from the API server."""
+        with self._lock:
+            self._outside.add((kind, namespace, name))
+
+    def creation_lock(self, kind, namespace, name):
+        with self._lock:
+            return self._creating.setdefault((kind, namespace, name), threading.Lock())
 
     def select(self, kind, namespace, label_selector):
         """The matching objects, or None when the cache cannot answer authoritatively."""
@@ -117,6 +148,13 @@ class CachedKubeApi(KubeApi):
             return copy.deepcopy(found)
         return super().get(kind, api_version, namespace, name)
 
+    def get_child(self, kind, api_version, namespace, name):
+        found = self.index.lookup(kind, namespace, name)
+        if found is not None or self.index.knows_absent(kind, namespace, name):
+            self.requests["cache"] += 1
+            return copy.deepcopy(found)
+        return super().get(kind, api_version, namespace, name)
+
     def read_listed(self, kind, api_version, name, namespace=None):
         found = self.index.lookup(kind, namespace, name)
         if found is not None:
@@ -138,7 +176,24 @@ class CachedKubeApi(KubeApi):
         return obj
 
     def create(self, obj):
-        return self._remember(super().create(obj))
+        meta = obj.get("metadata") or {}
+        key = (obj.get("kind"), meta.get("namespace"), meta.get("name"))
+        if key[0] in SHARED_KINDS and not self.dry_run:
+            with self.index.creation_lock(*key):
+                made = self.index.lookup(*key)
+                if made is not None:  # another worker created it while this one planned
+                    self.requests["cache"] += 1
+                    return copy.deepcopy(made)
+                return self._create(obj, key)
+        return self._create(obj, key)
+
+    def _create(self, obj, key):
+        try:
+            return self._remember(super().create(obj))
+        except AlreadyExistsError:
+            LOG.info("%s %s/%s exists outside the watch cache (no cluster label?): reading it from the API server from now on", *key)
+            self.index.mark_outside(*key)
+            raise
 
     def replace(self, obj):
         return self._remember(super().replace(obj))

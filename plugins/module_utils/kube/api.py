@@ -24,7 +24,7 @@ __metaclass__ = type
 import copy
 import socket
 
-from ansible_collections.pgkube.operator.plugins.module_utils.errors import KubernetesError
+from ansible_collections.pgkube.operator.plugins.module_utils.errors import AlreadyExistsError, KubernetesError
 
 try:
     from kubernetes.dynamic.exceptions import NotFoundError, DynamicApiError, ResourceNotFoundError
@@ -140,6 +140,13 @@ class KubeApi:
         """The object as a dict, or None when it does not exist."""
         return self._remembered((kind, api_version, namespace, name), lambda: self._get(kind, api_version, namespace, name))
 
+    def get_child(self, kind, api_version, namespace, name):
+        """``get`` of an object the operator itself creates for a cluster (its children, its
+        credentials Secrets). A cache may answer "absent" for these without asking the API server
+        (watcher/pgkube_watcher/cache_api.py); a create that proves it wrong fails with 409, and the
+        sync reads again (cluster_sync.sync_cluster). Here: the same as ``get``."""
+        return self.get(kind, api_version, namespace, name)
+
     def _get(self, kind, api_version, namespace, name):
         resource = self.resource(kind, api_version)
         self.requests["read"] += 1
@@ -197,7 +204,10 @@ class KubeApi:
         try:
             return resource.create(body=obj, namespace=namespace, **self._write_params({})).to_dict()
         except DynamicApiError as exc:
-            raise _api_error(exc, "creating " + _describe(kind, namespace, obj["metadata"].get("name")))
+            error = _api_error(exc, "creating " + _describe(kind, namespace, obj["metadata"].get("name")))
+            if error.status == 409:
+                raise AlreadyExistsError(str(error), status=409, reason=error.reason)
+            raise error
         except (TransportError, OSError) as exc:
             raise transport_error(exc, "creating " + _describe(kind, namespace, obj["metadata"].get("name")), self.endpoint, self.timeout)
 

@@ -20,11 +20,12 @@ def label_selector(labels):
 
 
 def observe_objects(api, desired_objects):
-    """Map (kind, namespace, name) -> current object (absent objects are left out)."""
+    """Map (kind, namespace, name) -> current object (absent objects are left out). Read with
+    ``get_child``: these are objects the operator creates."""
     observed = {}
     for obj in desired_objects:
         kind, namespace, name = object_key(obj)
-        current = api.get(kind, obj.get("apiVersion") or api_version(kind), namespace, name)
+        current = api.get_child(kind, obj.get("apiVersion") or api_version(kind), namespace, name)
         if current is not None:
             observed[(kind, namespace, name)] = current
     return observed
@@ -34,7 +35,7 @@ def observe_secrets(api, namespaced_names):
     """Map secret name -> current Secret for the (namespace, name) pairs given."""
     found = {}
     for namespace, name in namespaced_names:
-        current = api.get("Secret", "v1", namespace, name)
+        current = api.get_child("Secret", "v1", namespace, name)
         if current is not None:
             found[name] = current
     return found

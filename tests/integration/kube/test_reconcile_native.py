@@ -7,6 +7,7 @@ change goes through Updating; an invalid manifest gets status Invalid and a Warn
 Event without an exception; finalizer add / remove and delete (with delete protection).
 """
 
+import base64
 import copy
 import datetime
 import os
@@ -19,6 +20,7 @@ from reconcile_helpers import (  # noqa: E402
     NAME, condition, create_cr, events_for, kube_api, load_minimal, patch_cr, read_cr, resource_versions,
 )
 
+from ansible_collections.pgkube.operator.plugins.module_utils.errors import AlreadyExistsError  # noqa: E402
 from ansible_collections.pgkube.operator.plugins.module_utils.events import EventRecorder  # noqa: E402
 from ansible_collections.pgkube.operator.plugins.module_utils.model.config import OperatorConfig  # noqa: E402
 from ansible_collections.pgkube.operator.plugins.module_utils.reconcile import FINALIZER, reconcile_cluster  # noqa: E402
@@ -267,3 +269,45 @@ def test_features_not_implemented_yet_are_said_to_be_ignored(kubeconfig, api_cli
     reconcile(kubeconfig, api_client, namespace, cfg)
     supported = condition(read_cr(api_client, namespace)["status"], "FeaturesSupported")
     assert supported["status"] == "True", supported
+
+
+class CacheSaysAbsent:
+    """Wraps the library's KubeApi: a child read answers "absent" without a request until a create
+    of that name collided, as the watcher's cache does with an object it does not hold (a Secret
+    made by hand without the cluster label)."""
+
+    def __init__(self, api):
+        self._api = api
+        self.blind_reads = 0
+        self.outside = set()
+
+    def get_child(self, kind, api_version, namespace, name):
+        if (kind, namespace, name) in self.outside:
+            return self._api.get(kind, api_version, namespace, name)
+        self.blind_reads += 1
+        return None
+
+    def create(self, obj):
+        try:
+            return self._api.create(obj)
+        except AlreadyExistsError:
+            self.outside.add((obj["kind"], obj["metadata"]["namespace"], obj["metadata"]["name"]))
+            raise
+
+    def __getattr__(self, name):
+        return getattr(self._api, name)
+
+
+def test_a_credentials_secret_made_by_hand_survives_a_cache_that_does_not_hold_it(kubeconfig, api_client, namespace, crds):
+    cfg = OperatorConfig.defaults()
+    secret = "postgres.%s.credentials.postgresql.acid.zalan.do" % NAME
+    k8s.CoreV1Api(api_client).create_namespaced_secret(namespace, k8s.V1Secret(
+        metadata=k8s.V1ObjectMeta(name=secret), string_data={"username": "postgres", "password": "chosen-by-hand"}))
+    create_cr(api_client, load_minimal(namespace))
+    api = CacheSaysAbsent(kube_api(kubeconfig))
+    result = reconcile_cluster(api, read_cr(api_client, namespace), cfg, recorder=EventRecorder(api, instance="test"))
+    assert result.error is None, result.error
+    assert api.blind_reads > 0 and ("Secret", namespace, secret) in api.outside
+    stored = k8s.CoreV1Api(api_client).read_namespaced_secret(secret, namespace)
+    assert base64.b64decode(stored.data["password"]).decode() == "chosen-by-hand"
+    k8s.AppsV1Api(api_client).read_namespaced_stateful_set(NAME, namespace)

@@ -9,7 +9,9 @@ if WATCHER not in sys.path:
     sys.path.insert(0, WATCHER)
 
 # pylint: disable=wrong-import-position
-from pgkube_watcher.cache_api import CacheIndex, parse_equality_selector
+from ansible_collections.pgkube.operator.plugins.module_utils.errors import AlreadyExistsError
+from ansible_collections.pgkube.operator.plugins.module_utils.kube.api import KubeApi
+from pgkube_watcher.cache_api import CacheIndex, CachedKubeApi, parse_equality_selector
 from pgkube_watcher.informer import Informer
 
 
@@ -100,3 +102,77 @@ def test_an_empty_synced_cache_answers_lists():
     index = CacheIndex("cluster-name")
     index.add("Pod", "ns", informer([]))
     assert index.select("Pod", "ns", "application=spilo,cluster-name=acid-a") == []
+
+
+class ServerStandIn(KubeApi):
+    """What the API server holds, for ``CachedKubeApi``'s calls past the cache (no network)."""
+
+    def __init__(self, index, objects=()):
+        super().__init__(None)
+        self.index = index
+        self.server = dict(((o["kind"], o["metadata"]["namespace"], o["metadata"]["name"]), o) for o in objects)
+        self.sent = []
+
+    def get(self, kind, api_version, namespace, name):
+        self.sent.append(("get", name))
+        return self.server.get((kind, namespace, name))
+
+    def create(self, obj):
+        key = (obj["kind"], obj["metadata"]["namespace"], obj["metadata"]["name"])
+        self.sent.append(("create", key[2]))
+        if key in self.server:
+            raise AlreadyExistsError("creating %s: already exists" % key[2], status=409)
+        self.server[key] = dict(obj, metadata=dict(obj["metadata"], resourceVersion="9"))
+        return self.server[key]
+
+
+class Cached(CachedKubeApi, ServerStandIn):
+    def __init__(self, index, objects=()):  # pylint: disable=super-init-not-called
+        ServerStandIn.__init__(self, index, objects)
+        self.requests["cache"] = 0
+
+
+def test_a_child_missing_from_a_synced_cache_is_absent_without_a_read():
+    index = CacheIndex("cluster-name")
+    index.add("Secret", "ns", informer([obj("Secret", "mine")]))
+    api = Cached(index)
+    assert api.get_child("Secret", "v1", "ns", "mine")["metadata"]["name"] == "mine"
+    assert api.get_child("Secret", "v1", "ns", "new") is None
+    assert api.sent == [] and api.requests["cache"] == 2
+    assert api.get("Secret", "v1", "ns", "users-own") is None      # not a child: the API server is asked
+    assert api.sent == [("get", "users-own")]
+    index.add("Service", "ns", informer([], synced=False))
+    assert api.get_child("Service", "v1", "ns", "acid-a") is None
+    assert api.sent[-1] == ("get", "acid-a")                         # an unsynced cache knows nothing
+
+
+def test_a_create_that_collides_marks_the_name_as_outside_the_cache():
+    index = CacheIndex("cluster-name")
+    index.add("Secret", "ns", informer([]))
+    by_hand = obj("Secret", "postgres.acid-a.credentials", labels={})
+    api = Cached(index, [by_hand])
+    assert api.get_child("Secret", "v1", "ns", "postgres.acid-a.credentials") is None
+    try:
+        api.create(obj("Secret", "postgres.acid-a.credentials"))
+        raise AssertionError("the create should collide")
+    except AlreadyExistsError:
+        pass
+    assert api.get_child("Secret", "v1", "ns", "postgres.acid-a.credentials") == by_hand
+    assert api.sent[-1] == ("get", "postgres.acid-a.credentials")
+
+
+def test_workers_creating_the_shared_service_account_send_one_create():
+    index = CacheIndex("cluster-name")
+    index.add("ServiceAccount", "ns", informer([]), accepts=lambda o: o["metadata"]["name"] == "postgres-pod")
+    api = Cached(index)
+    start = threading.Barrier(4)
+
+    def create():
+        start.wait()
+        api.create(obj("ServiceAccount", "postgres-pod", labels={}))
+    threads = [threading.Thread(target=create) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert api.sent == [("create", "postgres-pod")]

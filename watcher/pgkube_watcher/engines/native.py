@@ -3,7 +3,8 @@
 """The native engine: ``reconcile.reconcile_cluster`` called in-process (no fork, no Ansible).
 
 One ``KubeApi`` per worker thread (the library counts requests per instance); Events go through
-the library's ``EventRecorder`` with the component ``pgkube-operator[/<CONTROLLER_ID>]``. Roles and
+the library's ``EventRecorder`` with the component ``pgkube-operator[/<CONTROLLER_ID>]`` and one
+``EventMemory`` for all workers (an Event sent before is bumped without a read). Roles and
 databases are synced by the step the watcher passes (``sync_roles_factory``, bound to the worker's
 ``KubeApi``).
 """
@@ -12,7 +13,7 @@ import copy
 import datetime
 import threading
 
-from ansible_collections.pgkube.operator.plugins.module_utils.events import DEFAULT_COMPONENT, EventRecorder
+from ansible_collections.pgkube.operator.plugins.module_utils.events import DEFAULT_COMPONENT, EventMemory, EventRecorder
 from ansible_collections.pgkube.operator.plugins.module_utils.reconcile import reconcile_cluster
 
 from pgkube_watcher.engines import Outcome
@@ -41,6 +42,7 @@ class NativeEngine:
         self.sync_roles_factory = sync_roles_factory
         self._lock = threading.Lock()
         self._apis = []
+        self.events = EventMemory()  # Events sent: a repeat is bumped without reading it first
 
     def api(self):
         api = getattr(self._local, "api", None)
@@ -62,7 +64,7 @@ class NativeEngine:
 
     def reconcile(self, cr, cfg, tombstone=False):
         api = self.api()
-        recorder = EventRecorder(api, component=self.component)
+        recorder = EventRecorder(api, component=self.component, memory=self.events)
         if tombstone:
             cr = tombstone_copy(cr)
         sync_roles = self.sync_roles

@@ -32,6 +32,8 @@ class MemoryApi:
 
     def patch(self, kind, api_version, namespace, name, patch, subresource=None):
         self.calls.append("patch")
+        if (namespace, name) not in self.objects:
+            raise KubernetesError("not found", status=404)
         self.objects[(namespace, name)].update(patch)
         return self.objects[(namespace, name)]
 
@@ -92,3 +94,38 @@ def test_messages_are_made_safe():
     api = MemoryApi()
     ev.EventRecorder(api, instance="h").warning(CR, "Sync", "password: hunter2")
     assert "hunter2" not in str(api.objects)
+
+
+def test_with_a_memory_a_new_event_is_created_without_a_read_and_a_repeat_bumped_without_one():
+    api, memory = MemoryApi(), ev.EventMemory()
+    ev.EventRecorder(api, instance="h", memory=memory).normal(CR, "Create", "Started creation")
+    assert api.calls == ["create"]
+    ev.EventRecorder(api, instance="h", memory=memory).normal(CR, "Create", "Started creation")
+    assert api.calls == ["create", "patch"]
+    (stored,) = api.objects.values()
+    assert stored["count"] == 2 and memory.count(next(iter(api.objects))) == 2
+
+
+def test_with_a_fresh_memory_an_event_sent_before_is_read_and_bumped():
+    api = MemoryApi()
+    ev.EventRecorder(api, instance="h").normal(CR, "Create", "Started creation")
+    api.calls.clear()
+    ev.EventRecorder(api, instance="h", memory=ev.EventMemory()).normal(CR, "Create", "Started creation")
+    assert api.calls == ["create", "get", "patch"]
+    assert next(iter(api.objects.values()))["count"] == 2
+
+
+def test_a_remembered_event_that_expired_is_created_again():
+    api, memory = MemoryApi(), ev.EventMemory()
+    ev.EventRecorder(api, instance="h", memory=memory).normal(CR, "Create", "Started creation")
+    api.objects.clear()  # the API server's event TTL
+    ev.EventRecorder(api, instance="h", memory=memory).normal(CR, "Create", "Started creation")
+    assert api.calls == ["create", "patch", "create"]
+    assert next(iter(api.objects.values()))["count"] == 1
+
+
+def test_the_memory_keeps_the_newest_events_only():
+    memory = ev.EventMemory(capacity=2)
+    for number in range(3):
+        memory.remember(("ns", "e%d" % number), 1)
+    assert len(memory) == 2 and memory.count(("ns", "e0")) is None and memory.count(("ns", "e2")) == 1

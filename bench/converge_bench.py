@@ -1,0 +1,325 @@
+"""New clusters and no-op resyncs of the native engine, in API requests, against the write bound.
+
+On a private local control plane (no kube-controller-manager, no kubelet: only the operator and this
+bench talk to the API server), for each status schema of the ``postgresql`` CRD (``ours`` keeps
+conditions and observedGeneration, ``upstream`` is the Zalando operator's, which keeps only
+PostgresClusterStatus):
+
+1. the watcher (native engine) starts on an empty namespace and its caches sync;
+2. N clusters are created; the bench watches them until each is reconciled (``Reconciled=True``
+   for its generation on our CRD, ``PostgresClusterStatus`` set on upstream's) and its StatefulSet
+   exists. Converge time is from the first create to the last cluster reconciled;
+3. the API server's own ``apiserver_request_total`` before and after gives the requests the
+   converge cost, per cluster, by verb and resource (WATCH excluded: the informers' streams);
+4. a no-op resync (SIGUSR1 queues every cluster) is counted the same way;
+5. the write bound: the objects the operator wrote (children, Events, the status) are written
+   again into a fresh namespace with the same concurrency (one thread per worker, one cluster at a
+   time per thread, the library's own KubeApi as transport) and no operator logic. The bench prints
+   operator time / bound time.
+
+Prints figures; asserts nothing.
+
+Run: .venv/bin/python bench/converge_bench.py [--clusters 50] [--workers 8] [--schemas ours,upstream]
+"""
+
+import argparse
+import concurrent.futures
+import copy
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+import controlplane as cp  # noqa: E402  pylint: disable=wrong-import-position
+from watcher_bench import Api, free_port, install_crds, manifest, wait_idle  # noqa: E402  pylint: disable=wrong-import-position
+
+CRD_PATH = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/postgresqls.acid.zalan.do"
+UPSTREAM_STATUS = {"type": "object", "properties": {"PostgresClusterStatus": {"type": "string"}}}
+READS, WRITES = ("GET", "LIST"), ("POST", "PUT", "PATCH", "DELETE", "APPLY")
+CHILD_PATHS = (("apps/v1", "statefulsets"), ("v1", "services"), ("v1", "endpoints"), ("v1", "secrets"),
+               ("policy/v1", "poddisruptionbudgets"), ("v1", "serviceaccounts"), ("rbac.authorization.k8s.io/v1", "rolebindings"),
+               ("v1", "events"))
+SERVER_FIELDS = ("resourceVersion", "uid", "creationTimestamp", "managedFields", "generation", "selfLink", "ownerReferences")
+
+
+def use_status_schema(api, schema):
+    """Give the CRD our status schema or upstream's; wait until a status write shows it in force."""
+    crd = api.call("GET", CRD_PATH)
+    ours = api.ours_status if hasattr(api, "ours_status") else None
+    if ours is None:
+        api.ours_status = ours = copy.deepcopy(crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["status"])
+    for version in crd["spec"]["versions"]:
+        version["schema"]["openAPIV3Schema"]["properties"]["status"] = copy.deepcopy(UPSTREAM_STATUS if schema == "upstream" else ours)
+    api.call("PUT", CRD_PATH, crd)
+    namespace = "probe-%s" % schema
+    create_namespace(api, namespace)
+    body = manifest(namespace, "probe")
+    api.call("POST", "/apis/acid.zalan.do/v1/namespaces/%s/postgresqls" % namespace, body)
+    path = "/apis/acid.zalan.do/v1/namespaces/%s/postgresqls/probe/status" % namespace
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        stored = api.call("PATCH", path, {"status": {"PostgresClusterStatus": "probe", "probe": "x"}},
+                          content_type="application/merge-patch+json")
+        if ("probe" not in stored.get("status", {})) == (schema == "upstream"):
+            break
+        time.sleep(0.5)
+    api.call("DELETE", "/api/v1/namespaces/%s" % namespace)
+
+
+def create_namespace(api, namespace):
+    try:
+        api.call("POST", "/api/v1/namespaces", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}})
+    except urllib.error.HTTPError as exc:
+        if exc.code != 409:
+            raise
+
+
+def reconciled(cr):
+    status = cr.get("status") or {}
+    return (status.get("observedGeneration") == cr["metadata"].get("generation")
+            and any(c.get("type") == "Reconciled" and c.get("status") == "True" for c in status.get("conditions") or []))
+
+
+class ConvergeWatch:
+    """Watches the namespace's postgresqls; records when each one is first seen reconciled."""
+
+    def __init__(self, api, namespace):
+        self.api, self.namespace = api, namespace
+        self.done = {}
+        self.lock = threading.Lock()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self):
+        self.thread.start()
+
+    def _run(self):
+        path = "/apis/acid.zalan.do/v1/namespaces/%s/postgresqls?watch=true&timeoutSeconds=600" % self.namespace
+        request = urllib.request.Request(self.api.base + path)
+        with urllib.request.urlopen(request, context=self.api.ctx, timeout=700) as stream:
+            for line in stream:
+                cr = json.loads(line)["object"]
+                if reconciled(cr):
+                    with self.lock:
+                        self.done.setdefault(cr["metadata"]["name"], time.monotonic())
+
+    def wait(self, names, timeout):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.lock:
+                if all(n in self.done for n in names):
+                    return max(self.done[n] for n in names)
+            time.sleep(0.01)
+        raise RuntimeError("%d of %d clusters reconciled after %.0f s" % (len(self.done), len(names), timeout))
+
+
+def counted(before, after):
+    delta = {}
+    for key in set(before) | set(after):
+        value = after.get(key, 0) - before.get(key, 0)
+        if value and not key.startswith("WATCH"):
+            delta[key] = value
+    return delta
+
+
+def per_cluster(delta, count):
+    reads = sum(v for k, v in delta.items() if k.split()[0] in READS)
+    writes = sum(v for k, v in delta.items() if k.split()[0] in WRITES)
+    return reads / count, writes / count
+
+
+def start_watcher(plane, namespace, work, workers, log_name):
+    port = free_port()
+    env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "watcher"), OPERATOR_NAMESPACE=namespace)
+    argv = [sys.executable, "-m", "pgkube_watcher", "--watches", os.path.join(ROOT, "watches.yaml"), "--engine", "native",
+            "--kubeconfig", plane.kubeconfig, "--namespace", namespace, "--api-port", str(port), "--resync-period", "0",
+            "--no-leader-elect", "--no-watch-nodes", "--workers", str(workers)]
+    log = open(os.path.join(work, log_name), "wb")  # pylint: disable=consider-using-with
+    proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=ROOT)  # pylint: disable=consider-using-with
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen("http://127.0.0.1:%d/readyz" % port, timeout=2) as resp:
+                if resp.status == 200:
+                    return proc, port, log
+        except OSError:
+            pass
+        if proc.poll() is not None:
+            raise RuntimeError("watcher exited: see %s" % log.name)
+        time.sleep(0.1)
+    raise RuntimeError("watcher not ready in 120 s: see %s" % log.name)
+
+
+def stop_watcher(proc, log):
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(60)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+def written_objects(api, namespace, names):
+    """What the operator wrote for the clusters, as bodies fit to create again: per cluster its
+    children and Events, and once the namespace's shared ServiceAccount and RoleBinding."""
+    per, shared = dict((n, []) for n in names), []
+    for version, plural in CHILD_PATHS:
+        base = "/api/v1" if version == "v1" else "/apis/" + version
+        for item in api.call("GET", "%s/namespaces/%s/%s" % (base, namespace, plural))["items"]:
+            item["apiVersion"], item["kind"] = version, _kind(plural)
+            owner = item.get("involvedObject", {}).get("name") if plural == "events" else \
+                (item["metadata"].get("labels") or {}).get("cluster-name")
+            if owner in per:
+                per[owner].append(item)
+            elif plural in ("serviceaccounts", "rolebindings") and item["metadata"]["name"] != "default":
+                shared.append(item)
+    return per, shared
+
+
+def _kind(plural):
+    return {"statefulsets": "StatefulSet", "services": "Service", "endpoints": "Endpoints", "secrets": "Secret",
+            "poddisruptionbudgets": "PodDisruptionBudget", "serviceaccounts": "ServiceAccount", "rolebindings": "RoleBinding",
+            "events": "Event"}[plural]
+
+
+def fresh(obj, namespace):
+    body = copy.deepcopy(obj)
+    for key in SERVER_FIELDS:
+        body["metadata"].pop(key, None)
+    body["metadata"]["namespace"] = namespace
+    body.pop("status", None)
+    if body["kind"] == "Event":
+        body["involvedObject"]["namespace"] = namespace
+        body["involvedObject"].pop("uid", None)
+    if body["kind"] == "Service" and "clusterIP" in body.get("spec", {}):
+        body["spec"].pop("clusterIP", None)
+        body["spec"].pop("clusterIPs", None)
+    return body
+
+
+def _discover(kube):
+    for kind, version in (("postgresql", "acid.zalan.do/v1"), ("StatefulSet", "apps/v1"), ("Service", "v1"), ("Endpoints", "v1"),
+                          ("Secret", "v1"), ("PodDisruptionBudget", "policy/v1"), ("ServiceAccount", "v1"),
+                          ("RoleBinding", "rbac.authorization.k8s.io/v1"), ("Event", "v1")):
+        kube.resource(kind, version)
+
+
+def write_bound(plane, api, source_namespace, names, statuses, workers, status_writes):
+    """Seconds to write the same objects and statuses with ``workers`` threads and no operator logic."""
+    sys.path.insert(0, os.path.join(ROOT, "tests", "integration", "kube"))
+    from reconcile_helpers import kube_api  # pylint: disable=import-outside-toplevel
+    per, shared = written_objects(api, source_namespace, names)
+    namespace = source_namespace + "-bound"
+    create_namespace(api, namespace)
+    for name in names:
+        api.call("POST", "/apis/acid.zalan.do/v1/namespaces/%s/postgresqls" % namespace, manifest(namespace, name))
+    local = threading.local()
+
+    def client():
+        if getattr(local, "api", None) is None:
+            local.api = kube_api(plane.kubeconfig)
+        return local.api
+
+    def one_cluster(name, first):
+        kube = client()
+        for obj in (shared if first else []) + per[name]:
+            kube.create(fresh(obj, namespace))
+        for _ in range(status_writes):
+            kube.patch("postgresql", "acid.zalan.do/v1", namespace, name, {"status": statuses[name]}, subresource="status")
+    with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
+        # each thread's client and its API discovery are made before the clock starts, as the watcher's are
+        warm = threading.Barrier(workers)
+        list(pool.map(lambda _: (_discover(client()), warm.wait()), range(workers)))
+        started = time.monotonic()
+        list(pool.map(lambda pair: one_cluster(*pair), [(n, i == 0) for i, n in enumerate(names)]))
+        elapsed = time.monotonic() - started
+    writes = sum(len(v) for v in per.values()) + len(shared) + len(names) * status_writes
+    api.call("DELETE", "/api/v1/namespaces/%s" % namespace)
+    return elapsed, writes
+
+
+def run_schema(api, plane, schema, count, workers, work, timeout):
+    use_status_schema(api, schema)
+    namespace = "bench-converge-%s" % schema
+    create_namespace(api, namespace)
+    proc, port, log = start_watcher(plane, namespace, work, workers, "watcher-%s.log" % schema)
+    result = {"schema": schema}
+    try:
+        names = ["acid-c%04d" % i for i in range(count)]
+        watch = ConvergeWatch(api, namespace)
+        if schema == "ours":
+            watch.start()
+        before = api.request_counts()
+        started = time.monotonic()
+        for name in names:
+            api.call("POST", "/apis/acid.zalan.do/v1/namespaces/%s/postgresqls" % namespace, manifest(namespace, name))
+        if schema == "upstream":
+            # upstream keeps no condition to wait on: the watcher going idle ends the converge
+            wait_idle(port, settle=1.0, timeout=timeout)
+            finished = time.monotonic() - 1.0
+        else:
+            finished = watch.wait(names, timeout)
+        result["converge"] = finished - started
+        wait_idle(port, timeout=timeout)
+        after = api.request_counts()
+        result["new"] = counted(before, after)
+        proc.send_signal(signal.SIGUSR1)
+        time.sleep(1.5)
+        wait_idle(port, timeout=timeout)
+        result["resync"] = counted(after, api.request_counts())
+        statuses = dict((n, api.call("GET", "/apis/acid.zalan.do/v1/namespaces/%s/postgresqls/%s" % (namespace, n)).get("status") or {})
+                        for n in names)
+    finally:
+        stop_watcher(proc, log)
+    if schema == "ours":
+        status_writes = max(1, int(round(sum(v for k, v in result["new"].items() if k.endswith("postgresqls/status")) / count)))
+        result["bound"], result["bound_writes"] = write_bound(plane, api, namespace, names, statuses, workers, status_writes)
+    return result
+
+
+def report(result, count, workers):
+    reads, writes = per_cluster(result["new"], count)
+    print("\n== %d new clusters, %d workers, %s status schema" % (count, workers, result["schema"]))
+    print("  converge (first create -> last reconciled)   %7.2f s  (%.3f s per cluster)" % (result["converge"], result["converge"] / count))
+    print("  requests per new cluster                      %.2f reads, %.2f writes" % (reads, writes))
+    print("  by verb and resource                          %s" % json.dumps(dict(sorted(result["new"].items()))))
+    if "bound" in result:
+        print("  write bound (same %d writes, %d threads)      %7.2f s  -> operator / bound = %.2f"
+              % (result["bound_writes"], workers, result["bound"], result["converge"] / result["bound"]))
+    reads, writes = per_cluster(result["resync"], count)
+    print("  no-op resync per cluster                      %.2f reads, %.2f writes  %s" % (reads, writes, json.dumps(result["resync"])))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
+    parser.add_argument("--clusters", type=int, default=50)
+    parser.add_argument("--workers", type=int, default=8)
+    parser.add_argument("--schemas", default="ours,upstream")
+    parser.add_argument("--timeout", type=float, default=600.0)
+    args = parser.parse_args()
+    signal.signal(signal.SIGTERM, lambda _sig, _frame: sys.exit(143))
+    work = tempfile.mkdtemp(prefix="pgkube-converge-bench-")
+    plane = cp.ControlPlane(os.path.join(work, "controlplane"))
+    plane.up(controller_manager=False)
+    try:
+        api = Api(plane)
+        install_crds(api)
+        for schema in args.schemas.split(","):
+            report(run_schema(api, plane, schema, args.clusters, args.workers, work, args.timeout), args.clusters, args.workers)
+        use_status_schema(api, "ours")
+    finally:
+        plane.down(quiet=True)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
