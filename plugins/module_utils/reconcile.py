@@ -283,7 +283,7 @@ def _sync_finalizer(ctx):
 
 
 def _statefulset_exists(ctx):
-    return ctx.api.get("StatefulSet", "apps/v1", ctx.namespace, ctx.name) is not None
+    return ctx.api.get_child("StatefulSet", "apps/v1", ctx.namespace, ctx.name) is not None
 
 
 def _emit_sync_events(ctx, sync, phase):

@@ -11,8 +11,10 @@ only what the schema keeps (``StatusSchema.restrict``), and does without what it
 the phase ``Update`` needs ``observedGeneration``, PodsReady transition Events need ``conditions``.
 
 ``status_schema(api)`` reads ``customresourcedefinitions/postgresqls.acid.zalan.do`` once per process
-and API server and remembers the answer; ``refresh=True`` reads it again (the reconcile does so before
-it writes a status, so a CRD upgraded while the operator runs is seen at the next status change). A
+and API server and remembers the answer; ``refresh=True`` reads it again when the answer is older than
+``REFRESH_AFTER`` seconds (the reconcile asks before it writes a status, so a CRD upgraded while the
+operator runs is seen at the first status change a little later, without a read per status write
+when many clusters change at once; a schema that drops fields is learnt at once from the write). A
 CRD that cannot be read (forbidden) counts as keeping everything until a status write comes back
 without the fields sent (``learn_from_write``).
 """
@@ -22,6 +24,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import threading
+import time
 
 from ansible_collections.pgkube.operator.plugins.module_utils.errors import KubernetesError
 
@@ -77,6 +80,8 @@ def from_crd(crd):
 
 _LOCK = threading.Lock()
 _KNOWN = {}  # API server endpoint -> StatusSchema
+_READ_AT = {}  # API server endpoint -> time.monotonic() of the last read of the CRD
+REFRESH_AFTER = 30.0
 
 
 def _key(api):
@@ -88,7 +93,8 @@ def status_schema(api, refresh=False):
     key = _key(api)
     with _LOCK:
         known = _KNOWN.get(key)
-    if known is not None and not refresh:
+        fresh_enough = time.monotonic() - _READ_AT.get(key, float("-inf")) < REFRESH_AFTER
+    if known is not None and (not refresh or fresh_enough):
         return known
     try:
         crd = api.get(CRD_KIND, CRD_API_VERSION, None, CRD_NAME)
@@ -97,6 +103,7 @@ def status_schema(api, refresh=False):
     schema = from_crd(crd) if crd is not None else (known or KEEPS_ALL)
     with _LOCK:
         _KNOWN[key] = schema
+        _READ_AT[key] = time.monotonic()
     return schema
 
 
@@ -118,6 +125,7 @@ def forget():
     """Forget every remembered schema (tests)."""
     with _LOCK:
         _KNOWN.clear()
+        _READ_AT.clear()
 
 
 __all__ = ["StatusSchema", "KEEPS_ALL", "from_crd", "status_schema", "learn_from_write", "forget", "CRD_NAME"]

@@ -272,27 +272,31 @@ def test_features_not_implemented_yet_are_said_to_be_ignored(kubeconfig, api_cli
 
 
 class CacheSaysAbsent:
-    """Wraps the library's KubeApi: a child read answers "absent" without a request until a create
-    of that name collided, as the watcher's cache does with an object it does not hold (a Secret
-    made by hand without the cluster label)."""
+    """Wraps the library's KubeApi like the watcher's cache: a child read answers "absent" without
+    a request, except for objects this client wrote (the cache holds its own writes) and names
+    whose create collided (read from the API server from then on), as with a Secret made by hand
+    without the cluster label."""
 
     def __init__(self, api):
         self._api = api
         self.blind_reads = 0
-        self.outside = set()
+        self.written, self.outside = set(), set()
 
     def get_child(self, kind, api_version, namespace, name):
-        if (kind, namespace, name) in self.outside:
+        if (kind, namespace, name) in self.written | self.outside:
             return self._api.get(kind, api_version, namespace, name)
         self.blind_reads += 1
         return None
 
     def create(self, obj):
+        key = (obj["kind"], obj["metadata"]["namespace"], obj["metadata"]["name"])
         try:
-            return self._api.create(obj)
+            made = self._api.create(obj)
         except AlreadyExistsError:
-            self.outside.add((obj["kind"], obj["metadata"]["namespace"], obj["metadata"]["name"]))
+            self.outside.add(key)
             raise
+        self.written.add(key)
+        return made
 
     def __getattr__(self, name):
         return getattr(self._api, name)
