@@ -17,9 +17,13 @@ PostgresClusterStatus):
    time per thread, the library's own KubeApi as transport) and no operator logic. The bench prints
    operator time / bound time.
 
+6. a spec change of the last cluster while a resync has queued all of them: seconds until its
+   StatefulSet shows it; and the watcher's peak RSS (VmHWM).
+
 Prints figures; asserts nothing.
 
 Run: .venv/bin/python bench/converge_bench.py [--clusters 50] [--workers 8] [--schemas ours,upstream]
+     .venv/bin/python bench/converge_bench.py --clusters 1000 --schemas ours     (the 1,000-cluster figures)
 """
 
 import argparse
@@ -40,8 +44,12 @@ import urllib.request
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tools"))
+sys.path.insert(0, os.path.join(ROOT, "watcher"))
+from pgkube_watcher.bootstrap import ensure_collection  # noqa: E402  pylint: disable=wrong-import-position
+ensure_collection()
+from ansible_collections.pgkube.operator.plugins.module_utils.kube.client import kubernetes_api_from_params  # noqa: E402  pylint: disable=wrong-import-position,wrong-import-order
 import controlplane as cp  # noqa: E402  pylint: disable=wrong-import-position
-from watcher_bench import Api, free_port, install_crds, manifest, wait_idle  # noqa: E402  pylint: disable=wrong-import-position
+from watcher_bench import Api, free_port, install_crds, manifest, peak_rss_mib, wait_idle  # noqa: E402  pylint: disable=wrong-import-position
 
 CRD_PATH = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/postgresqls.acid.zalan.do"
 UPSTREAM_STATUS = {"type": "object", "properties": {"PostgresClusterStatus": {"type": "string"}}}
@@ -61,7 +69,7 @@ def use_status_schema(api, schema):
     for version in crd["spec"]["versions"]:
         version["schema"]["openAPIV3Schema"]["properties"]["status"] = copy.deepcopy(UPSTREAM_STATUS if schema == "upstream" else ours)
     api.call("PUT", CRD_PATH, crd)
-    namespace = "probe-%s" % schema
+    namespace = "probe-%s-%d" % (schema, int(time.time() * 1000) % 100000000)  # a deleted one terminates for a while
     create_namespace(api, namespace)
     body = manifest(namespace, "probe")
     api.call("POST", "/apis/acid.zalan.do/v1/namespaces/%s/postgresqls" % namespace, body)
@@ -200,9 +208,11 @@ def fresh(obj, namespace):
     if body["kind"] == "Event":
         body["involvedObject"]["namespace"] = namespace
         body["involvedObject"].pop("uid", None)
-    if body["kind"] == "Service" and "clusterIP" in body.get("spec", {}):
-        body["spec"].pop("clusterIP", None)
-        body["spec"].pop("clusterIPs", None)
+    if body["kind"] == "Service":  # addresses and node ports are the API server's to allocate
+        for key in ("clusterIP", "clusterIPs", "healthCheckNodePort"):
+            body["spec"].pop(key, None)
+        for port in body["spec"].get("ports") or []:
+            port.pop("nodePort", None)
     return body
 
 
@@ -215,8 +225,6 @@ def _discover(kube):
 
 def write_bound(plane, api, source_namespace, names, statuses, workers, status_writes):
     """Seconds to write the same objects and statuses with ``workers`` threads and no operator logic."""
-    sys.path.insert(0, os.path.join(ROOT, "tests", "integration", "kube"))
-    from reconcile_helpers import kube_api  # pylint: disable=import-outside-toplevel
     per, shared = written_objects(api, source_namespace, names)
     namespace = source_namespace + "-bound"
     create_namespace(api, namespace)
@@ -226,19 +234,19 @@ def write_bound(plane, api, source_namespace, names, statuses, workers, status_w
 
     def client():
         if getattr(local, "api", None) is None:
-            local.api = kube_api(plane.kubeconfig)
+            local.api = kubernetes_api_from_params(kubeconfig=plane.kubeconfig)
         return local.api
 
     def one_cluster(name, first):
         kube = client()
         for obj in (shared if first else []) + per[name]:
             kube.create(fresh(obj, namespace))
-        for _ in range(status_writes):
+        for _write in range(status_writes):
             kube.patch("postgresql", "acid.zalan.do/v1", namespace, name, {"status": statuses[name]}, subresource="status")
     with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
         # each thread's client and its API discovery are made before the clock starts, as the watcher's are
         warm = threading.Barrier(workers)
-        list(pool.map(lambda _: (_discover(client()), warm.wait()), range(workers)))
+        list(pool.map(lambda _worker: (_discover(client()), warm.wait()), range(workers)))
         started = time.monotonic()
         list(pool.map(lambda pair: one_cluster(*pair), [(n, i == 0) for i, n in enumerate(names)]))
         elapsed = time.monotonic() - started
@@ -272,10 +280,13 @@ def run_schema(api, plane, schema, count, workers, work, timeout):
         wait_idle(port, timeout=timeout)
         after = api.request_counts()
         result["new"] = counted(before, after)
+        result["new"].pop("POST postgresqls", None)  # the bench's own creates of the clusters
         proc.send_signal(signal.SIGUSR1)
         time.sleep(1.5)
         wait_idle(port, timeout=timeout)
         result["resync"] = counted(after, api.request_counts())
+        result["latency"] = change_during_resync(api, proc, port, namespace, names, timeout)
+        result["rss"] = peak_rss_mib(proc.pid)
         statuses = dict((n, api.call("GET", "/apis/acid.zalan.do/v1/namespaces/%s/postgresqls/%s" % (namespace, n)).get("status") or {})
                         for n in names)
     finally:
@@ -284,6 +295,25 @@ def run_schema(api, plane, schema, count, workers, work, timeout):
         status_writes = max(1, int(round(sum(v for k, v in result["new"].items() if k.endswith("postgresqls/status")) / count)))
         result["bound"], result["bound_writes"] = write_bound(plane, api, namespace, names, statuses, workers, status_writes)
     return result
+
+
+def change_during_resync(api, proc, port, namespace, names, timeout):
+    """Seconds from a spec change of one cluster to its StatefulSet showing it, while every cluster
+    is queued by a resync (SIGUSR1 first, then the change; the changed cluster is the last by name)."""
+    name = names[-1]
+    proc.send_signal(signal.SIGUSR1)
+    time.sleep(0.2)  # the resync's keys are queued before the change arrives
+    started = time.monotonic()
+    api.call("PATCH", "/apis/acid.zalan.do/v1/namespaces/%s/postgresqls/%s" % (namespace, name), {"spec": {"numberOfInstances": 3}},
+             content_type="application/merge-patch+json")
+    deadline = started + timeout
+    while api.call("GET", "/apis/apps/v1/namespaces/%s/statefulsets/%s" % (namespace, name))["spec"]["replicas"] != 3:
+        if time.monotonic() > deadline:
+            raise RuntimeError("the StatefulSet of %s did not follow its spec in %.0f s" % (name, timeout))
+        time.sleep(0.02)
+    latency = time.monotonic() - started
+    wait_idle(port, timeout=timeout)
+    return latency
 
 
 def report(result, count, workers):
@@ -297,6 +327,8 @@ def report(result, count, workers):
               % (result["bound_writes"], workers, result["bound"], result["converge"] / result["bound"]))
     reads, writes = per_cluster(result["resync"], count)
     print("  no-op resync per cluster                      %.2f reads, %.2f writes  %s" % (reads, writes, json.dumps(result["resync"])))
+    print("  spec change -> StatefulSet during a resync    %7.2f s  (%d clusters queued)" % (result["latency"], count))
+    print("  watcher peak RSS                              %7.1f MiB" % (result["rss"] or float("nan")))
 
 
 def main():

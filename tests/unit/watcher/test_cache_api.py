@@ -170,7 +170,7 @@ def test_workers_creating_the_shared_service_account_send_one_create():
     def create():
         start.wait()
         api.create(obj("ServiceAccount", "postgres-pod", labels={}))
-    threads = [threading.Thread(target=create) for _ in range(4)]
+    threads = [threading.Thread(target=create) for _number in range(4)]
     for thread in threads:
         thread.start()
     for thread in threads:

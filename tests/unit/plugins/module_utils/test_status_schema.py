@@ -24,7 +24,7 @@ def test_a_refresh_reads_the_crd_again_only_when_the_answer_is_old(monkeypatch):
     clock = [1000.0]
     monkeypatch.setattr(ss.time, "monotonic", lambda: clock[0])
     assert not ss.status_schema(api).keeps("conditions")
-    for _ in range(50):  # fifty clusters writing their status at once
+    for _cluster in range(50):  # fifty clusters writing their status at once
         ss.status_schema(api, refresh=True)
     assert api.reads == 1
     api.crd = {}  # the CRD upgraded to one that keeps everything
