@@ -49,7 +49,11 @@ from pgkube_watcher.bootstrap import ensure_collection  # noqa: E402  pylint: di
 ensure_collection()
 from ansible_collections.pgkube.operator.plugins.module_utils.kube.client import kubernetes_api_from_params  # noqa: E402  pylint: disable=wrong-import-position,wrong-import-order
 import controlplane as cp  # noqa: E402  pylint: disable=wrong-import-position
+import watcher_bench  # noqa: E402  pylint: disable=wrong-import-position
 from watcher_bench import Api, free_port, install_crds, manifest, peak_rss_mib, wait_idle  # noqa: E402  pylint: disable=wrong-import-position
+
+# the CRD too: the reconcile reads it for its status schema
+watcher_bench.RESOURCES = watcher_bench.RESOURCES + ("customresourcedefinitions",)
 
 CRD_PATH = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/postgresqls.acid.zalan.do"
 UPSTREAM_STATUS = {"type": "object", "properties": {"PostgresClusterStatus": {"type": "string"}}}
@@ -247,29 +251,72 @@ def write_bound(plane, api, source_namespace, names, statuses, workers, status_w
         # each thread's client and its API discovery are made before the clock starts, as the watcher's are
         warm = threading.Barrier(workers)
         list(pool.map(lambda _worker: (_discover(client()), warm.wait()), range(workers)))
-        started = time.monotonic()
+        started, cpu = time.monotonic(), os.times()
         list(pool.map(lambda pair: one_cluster(*pair), [(n, i == 0) for i, n in enumerate(names)]))
         elapsed = time.monotonic() - started
+        cpu = os.times().user - cpu.user + os.times().system - cpu.system
     writes = sum(len(v) for v in per.values()) + len(shared) + len(names) * status_writes
     api.call("DELETE", "/api/v1/namespaces/%s" % namespace)
-    return elapsed, writes
+    return elapsed, writes, cpu
 
 
-def run_schema(api, plane, schema, count, workers, work, timeout):
+def cpu_seconds(pid):
+    """User + system CPU seconds of a process so far (/proc/<pid>/stat)."""
+    with open("/proc/%d/stat" % pid) as handle:
+        fields = handle.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / float(os.sysconf("SC_CLK_TCK"))
+
+
+def start_profile(pid, path):
+    """py-spy (pip install py-spy) sampling the watcher's threads into ``path`` (collapsed stacks)."""
+    spy = shutil.which("py-spy") or os.path.join(os.path.dirname(sys.executable), "py-spy")
+    proc = subprocess.Popen([spy, "record", "--pid", str(pid), "--output", path, "--format", "raw", "--rate", "250", "--gil",  # pylint: disable=consider-using-with
+                             "--nonblocking"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(1.0)  # attached before the clusters arrive
+    return proc
+
+
+def stop_profile(proc):
+    proc.send_signal(signal.SIGINT)
+    proc.wait(60)
+
+
+def create_clusters(creators, namespace, names):
+    """Create the clusters' resources with ``creators`` (KubeApi per thread, connected already)."""
+    bodies = [manifest(namespace, name) for name in names]
+    for body in bodies:
+        body.update(apiVersion="acid.zalan.do/v1", kind="postgresql")
+    with concurrent.futures.ThreadPoolExecutor(max_workers=len(creators)) as pool:
+        list(pool.map(lambda part: [part[0].create(b) for b in part[1]],
+                      [(creators[i], bodies[i::len(creators)]) for i in range(len(creators))]))
+
+
+def connected_clients(plane, count):
+    """``count`` KubeApi clients whose connection and discovery are made (a first request each)."""
+    clients = [kubernetes_api_from_params(kubeconfig=plane.kubeconfig) for _client in range(count)]
+    for kube in clients:
+        kube.list("postgresql", "acid.zalan.do/v1", "default")
+    return clients
+
+
+def run_schema(api, plane, schema, count, workers, work, timeout, profile=None):
     use_status_schema(api, schema)
     namespace = "bench-converge-%s" % schema
     create_namespace(api, namespace)
+    creators = connected_clients(plane, 4)
     proc, port, log = start_watcher(plane, namespace, work, workers, "watcher-%s.log" % schema)
     result = {"schema": schema}
     try:
         names = ["acid-c%04d" % i for i in range(count)]
+        spy = start_profile(proc.pid, "%s.%s" % (profile, schema)) if profile else None
         watch = ConvergeWatch(api, namespace)
         if schema == "ours":
             watch.start()
         before = api.request_counts()
+        cpu_before = cpu_seconds(proc.pid)
         started = time.monotonic()
-        for name in names:
-            api.call("POST", "/apis/acid.zalan.do/v1/namespaces/%s/postgresqls" % namespace, manifest(namespace, name))
+        create_clusters(creators, namespace, names)
+        result["created"] = time.monotonic() - started
         if schema == "upstream":
             # upstream keeps no condition to wait on: the watcher going idle ends the converge
             wait_idle(port, settle=1.0, timeout=timeout)
@@ -277,6 +324,9 @@ def run_schema(api, plane, schema, count, workers, work, timeout):
         else:
             finished = watch.wait(names, timeout)
         result["converge"] = finished - started
+        result["cpu"] = cpu_seconds(proc.pid) - cpu_before
+        if spy is not None:
+            stop_profile(spy)
         wait_idle(port, timeout=timeout)
         after = api.request_counts()
         result["new"] = counted(before, after)
@@ -293,7 +343,7 @@ def run_schema(api, plane, schema, count, workers, work, timeout):
         stop_watcher(proc, log)
     if schema == "ours":
         status_writes = max(1, int(round(sum(v for k, v in result["new"].items() if k.endswith("postgresqls/status")) / count)))
-        result["bound"], result["bound_writes"] = write_bound(plane, api, namespace, names, statuses, workers, status_writes)
+        result["bound"], result["bound_writes"], result["bound_cpu"] = write_bound(plane, api, namespace, names, statuses, workers, status_writes)
     return result
 
 
@@ -320,11 +370,14 @@ def report(result, count, workers):
     reads, writes = per_cluster(result["new"], count)
     print("\n== %d new clusters, %d workers, %s status schema" % (count, workers, result["schema"]))
     print("  converge (first create -> last reconciled)   %7.2f s  (%.3f s per cluster)" % (result["converge"], result["converge"] / count))
+    print("  the bench's creates of the clusters took    %7.2f s (inside the converge)" % result["created"])
+    print("  watcher CPU during the converge               %7.2f s" % result["cpu"])
     print("  requests per new cluster                      %.2f reads, %.2f writes" % (reads, writes))
     print("  by verb and resource                          %s" % json.dumps(dict(sorted(result["new"].items()))))
     if "bound" in result:
         print("  write bound (same %d writes, %d threads)      %7.2f s  -> operator / bound = %.2f"
               % (result["bound_writes"], workers, result["bound"], result["converge"] / result["bound"]))
+        print("  write bound client CPU                        %7.2f s" % result["bound_cpu"])
     reads, writes = per_cluster(result["resync"], count)
     print("  no-op resync per cluster                      %.2f reads, %.2f writes  %s" % (reads, writes, json.dumps(result["resync"])))
     print("  spec change -> StatefulSet during a resync    %7.2f s  (%d clusters queued)" % (result["latency"], count))
@@ -337,6 +390,7 @@ def main():
     parser.add_argument("--workers", type=int, default=8)
     parser.add_argument("--schemas", default="ours,upstream")
     parser.add_argument("--timeout", type=float, default=600.0)
+    parser.add_argument("--profile", help="write py-spy collapsed stacks of the converge to PROFILE.<schema> (slows the run)")
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda _sig, _frame: sys.exit(143))
     work = tempfile.mkdtemp(prefix="pgkube-converge-bench-")
@@ -346,7 +400,8 @@ def main():
         api = Api(plane)
         install_crds(api)
         for schema in args.schemas.split(","):
-            report(run_schema(api, plane, schema, args.clusters, args.workers, work, args.timeout), args.clusters, args.workers)
+            result = run_schema(api, plane, schema, args.clusters, args.workers, work, args.timeout, args.profile)
+            report(result, args.clusters, args.workers)
         use_status_schema(api, "ours")
     finally:
         plane.down(quiet=True)

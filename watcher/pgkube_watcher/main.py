@@ -200,6 +200,10 @@ class Watcher:
         if self.args.cache_reads and self.args.engine == "native":
             self.cache_index = CacheIndex(label)
         self.engine = self._make_engine(cfg)
+        if hasattr(self.engine, "warm_up"):
+            started = time.monotonic()
+            self.engine.warm_up()
+            LOG.info("API discovery for the reconcile's kinds done in %.2fs", time.monotonic() - started)
         if hasattr(self.engine, "request_counts"):
             self.metrics.set_api_request_source(self.engine.request_counts)
         self.controller = Controller(self.queue, self.engine, self.config, self.state, self.metrics)

@@ -14,7 +14,10 @@ import datetime
 import threading
 
 from ansible_collections.pgkube.operator.plugins.module_utils.events import DEFAULT_COMPONENT, EventMemory, EventRecorder
+from ansible_collections.pgkube.operator.plugins.module_utils.errors import KubernetesError
+from ansible_collections.pgkube.operator.plugins.module_utils.kube.kinds import API_VERSIONS
 from ansible_collections.pgkube.operator.plugins.module_utils.reconcile import reconcile_cluster
+from ansible_collections.pgkube.operator.plugins.module_utils.status_schema import CRD_API_VERSION, CRD_KIND
 
 from pgkube_watcher.engines import Outcome
 
@@ -51,6 +54,21 @@ class NativeEngine:
             with self._lock:
                 self._apis.append(api)
         return api
+
+    def warm_up(self):
+        """Look up every kind the reconcile uses before the first cluster comes: the API discovery
+        (one request per API group, then a rewrite of the client's discovery cache file) is then
+        not paid by the first reconciles, several workers at once. Kinds the server does not serve
+        (a CRD not installed) are left for the reconcile to report; an API server that does not
+        answer ends the warm-up."""
+        api = self._api_factory()
+        for kind, version in sorted(API_VERSIONS.items()) + [(CRD_KIND, CRD_API_VERSION)]:
+            try:
+                api.resource(kind, version)
+            except KubernetesError as exc:
+                if exc.status is None:  # no answer: the API server is not reachable yet, the reconciles discover later
+                    return
+                continue
 
     def request_counts(self):
         """Reads and writes sent to the API server, and reads answered from the caches, so far, all workers together."""
