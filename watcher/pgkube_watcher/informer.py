@@ -37,6 +37,17 @@ def object_key(obj):
     return "%s/%s" % (meta["namespace"], meta["name"]) if meta.get("namespace") else meta.get("name")
 
 
+def without_managed_fields(obj):
+    """The object without ``metadata.managedFields`` (server-side apply bookkeeping, often the
+    largest part of a small object, read by nothing here); the object given is not changed."""
+    meta = obj.get("metadata")
+    if not isinstance(meta, dict) or "managedFields" not in meta:
+        return obj
+    trimmed = dict(obj)
+    trimmed["metadata"] = dict((k, v) for k, v in meta.items() if k != "managedFields")
+    return trimmed
+
+
 def _newer_or_same(new, old):
     try:
         return int(new["metadata"]["resourceVersion"]) >= int(old["metadata"]["resourceVersion"])
@@ -47,7 +58,7 @@ def _newer_or_same(new, old):
 class Informer:
     def __init__(self, http, path, name, handler=None, label_selector=None, field_selector=None,
                  watch_timeout=300, max_backoff=30.0, page_size=500, on_restart=None, poll_name=None,
-                 poll_interval=30.0, forbidden_retry=600.0):
+                 poll_interval=30.0, forbidden_retry=600.0, trim=False):
         self.http = http
         self.path = path
         self.name = name
@@ -71,6 +82,7 @@ class Informer:
         self.poll_name = poll_name
         self.poll_interval = float(poll_interval)
         self.forbidden_retry = float(forbidden_retry)
+        self._trim = without_managed_fields if trim else (lambda obj: obj)  # ``trim``: store objects without managedFields
 
     # ------------------------------------------------------------- cache access
 
@@ -93,6 +105,7 @@ class Informer:
     def upsert(self, obj):
         """Write-through of an object we just wrote (newer resourceVersion wins); no handler call."""
         key = object_key(obj)
+        obj = self._trim(obj)
         with self._lock:
             current = self._store.get(key)
             if current is None or _newer_or_same(obj, current):
@@ -224,7 +237,7 @@ class Informer:
                 if kind and "kind" not in item:
                     item["kind"] = kind
                     item["apiVersion"] = answer.get("apiVersion")
-                items.append(item)
+                items.append(self._trim(item))
             token = (answer.get("metadata") or {}).get("continue")
             if not token:
                 break
@@ -285,6 +298,7 @@ class Informer:
             self.resource_version = version or self.resource_version
             return
         key = object_key(obj)
+        obj = self._trim(obj)
         with self._lock:
             old = self._store.get(key)
             if etype == "DELETED":

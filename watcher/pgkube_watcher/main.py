@@ -214,17 +214,18 @@ class Watcher:
             where = namespace or "all"
             self.controller.cluster_informers.append(self._informer(
                 resource_path("acid.zalan.do/v1", "postgresqls", namespace), "postgresql@" + where, self.controller.cluster_event))
-            pods = self._informer(resource_path("v1", "pods", namespace), "pods@" + where, self.controller.pod_event, label_selector=label)
+            pods = self._informer(resource_path("v1", "pods", namespace), "pods@" + where, self.controller.pod_event, label_selector=label,
+                                  trim=True)
             self.controller.pod_informers.append(pods)
             if self.cache_index is not None:
                 self.cache_index.add("Pod", namespace, pods)
                 for kind, api_version, plural in CACHED_KINDS:
                     self.cache_index.add(kind, namespace, self._informer(
                         resource_path(api_version, plural, namespace), "%s@%s" % (plural, where), self.controller.dependent_event,
-                        label_selector=label))
+                        label_selector=label, trim=True))
                 self._add_pod_account_informers(namespace, where, cfg.pod_service_account_name)
         if self.args.watch_nodes:
-            nodes = self._informer(resource_path("v1", "nodes"), "nodes", self.controller.node_event)
+            nodes = self._informer(resource_path("v1", "nodes"), "nodes", self.controller.node_event, trim=True)
             if self.cache_index is not None:
                 # the lifecycle step reads the master's node (is it being drained?) from here
                 self.cache_index.add("Node", None, nodes, accepts=lambda obj: True)
@@ -252,7 +253,7 @@ class Watcher:
         for kind, api_version, plural in POD_ACCOUNT_KINDS:
             self.cache_index.add(kind, namespace, self._informer(
                 resource_path(api_version, plural, namespace), "%s@%s" % (plural, where), None,
-                field_selector="metadata.name=" + account), accepts=accepts)
+                field_selector="metadata.name=" + account, trim=True), accepts=accepts)
 
     def _controller_facts(self, workers, namespaces):
         return {"engine": self.args.engine, "workers": workers, "namespaces": [n or "*" for n in namespaces],

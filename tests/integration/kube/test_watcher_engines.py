@@ -463,3 +463,20 @@ def test_native_no_op_resync_is_served_from_the_caches(api_client, namespace, st
     used, then = _requests(after), _requests(before)
     assert (used["read"], used["write"]) == (then["read"], then["write"]), (then, used)
     assert used["cache"] > then["cache"]
+
+
+def test_native_new_clusters_cost_no_read_per_object(api_client, namespace, start_watcher):
+    """The caches answer "absent" for a new cluster's objects and the Events are created without a
+    read first: what is left is one PVC list per cluster (are there volumes of an earlier cluster of
+    that name?) and the CRD read for the status schema (the bench counted 22 reads per new cluster
+    before)."""
+    proc = start_watcher(namespace, "native")
+    names = ("acid-new-a", "acid-new-b", "acid-new-c")
+    for name in names:
+        create_cluster(api_client, manifest(namespace, name))
+    for name in names:
+        wait(lambda n=name: converged(api_client, namespace, n), "%s to converge" % name, TIMEOUT["native"], proc=proc)
+    used = wait(lambda: proc.metrics(), "the watcher's metrics", TIMEOUT["native"], proc=proc)
+    requests = _requests(used)
+    assert requests["write"] >= 3 * 10, requests        # StatefulSet, Services, Secrets, PDBs, Events, status, per cluster
+    assert requests["read"] <= 2 * len(names) + 2, requests

@@ -1,5 +1,6 @@
 """Reads from the watch caches: what the cache may answer, and write-through of our own writes."""
 
+import json
 import os
 import sys
 import threading
@@ -176,3 +177,14 @@ def test_workers_creating_the_shared_service_account_send_one_create():
     for thread in threads:
         thread.join()
     assert api.sent == [("create", "postgres-pod")]
+
+
+def test_a_trimming_informer_stores_objects_without_managed_fields():
+    inf = Informer(http=None, path="/x", name="test", trim=True)
+    written = obj("Secret", "s")
+    written["metadata"]["managedFields"] = [{"manager": "pgkube", "operation": "Update"}]
+    inf.upsert(written)
+    assert "managedFields" not in inf.get("ns/s")["metadata"]
+    assert written["metadata"]["managedFields"]  # the caller's object is left as it was
+    inf._handle_line(json.dumps({"type": "MODIFIED", "object": dict(written, metadata=dict(written["metadata"], resourceVersion="2"))}))  # pylint: disable=protected-access
+    assert "managedFields" not in inf.get("ns/s")["metadata"] and inf.get("ns/s")["metadata"]["resourceVersion"] == "2"
