@@ -252,14 +252,15 @@ def plan_roles(desired, observed, plan, encryption="scram-sha-256"):
             plan.add(Statement(sql.SQL("GRANT {} TO {} WITH ADMIN OPTION").format(_ident(role.name), _ident(role.admin_role)),
                                reason="admin role"))
 
-    for name in sorted(desired.roles):
+    existing = [name for name in sorted(desired.roles) if name in observed.roles and desired.roles[name].origin != ORIGIN_GROUP]
+    verdicts = dict(zip(existing, scram.passwords_match(
+        [(observed.roles[n].password, desired.roles[n].password, n) for n in existing], encryption)))
+    for name in existing:
         role = desired.roles[name]
-        current = observed.roles.get(name)
-        if current is None or role.origin == ORIGIN_GROUP:
-            continue
+        current = observed.roles[name]
         altered = False
         flags = _flag_changes(role, current)
-        matches = role.password is None or scram.password_matches(current.password, role.password, name, encryption)
+        matches = role.password is None or verdicts[name]
         password_changed = not matches and not role.keep_password
         if role.regenerated:
             (plan.passwords_in_effect if matches else plan.passwords_held).append(name)

@@ -49,3 +49,15 @@ def test_saslprep_maps_nonascii_spaces():
     assert scram.saslprep("a\u00a0b") == "a b"
     assert scram.saslprep("I\u00adX") == "IX"
     assert scram.saslprep("plain") == "plain"
+
+
+def test_many_passwords_are_checked_in_parallel_with_the_same_verdicts():
+    checks = []
+    for number in range(60):
+        password = "secret-%d" % number
+        stored = scram.scram_verifier(password, iterations=64)
+        # every third check has the wrong password; some are md5, hashed or absent
+        checks.append((stored, password if number % 3 else "wrong", "user%d" % number))
+    checks += [(scram.md5_hash("pw", "u"), "pw", "u"), (None, "pw", "u"), ("SCRAM-SHA-256$bad", "pw", "u"), (None, None, "u")]
+    assert scram.passwords_match(checks) == [scram.password_matches(*check) for check in checks]
+    assert scram.passwords_match(checks).count(True) == 40 + 1
