@@ -235,6 +235,8 @@ def write_bound(plane, api, source_namespace, names, statuses, workers, status_w
     per, shared = written_objects(api, source_namespace, names)
     namespace = source_namespace + "-bound"
     create_namespace(api, namespace)
+    # the same watch of the clusters as during the converge, so the API server serves it in both
+    ConvergeWatch(api, namespace).start()
     local = threading.local()
 
     def client():
