@@ -281,8 +281,8 @@ def server_cpu(plane):
 def start_profile(pid, path):
     """py-spy (pip install py-spy) sampling the watcher's threads into ``path`` (collapsed stacks)."""
     spy = shutil.which("py-spy") or os.path.join(os.path.dirname(sys.executable), "py-spy")
-    proc = subprocess.Popen([spy, "record", "--pid", str(pid), "--output", path, "--format", "raw", "--rate", "250", "--gil",  # pylint: disable=consider-using-with
-                             "--nonblocking"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    argv = [spy, "record", "--pid", str(pid), "--output", path, "--format", "raw", "--rate", "250", "--gil", "--nonblocking"]
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # pylint: disable=consider-using-with
     time.sleep(1.0)  # attached before the clusters arrive
     return proc
 
@@ -354,7 +354,8 @@ def run_schema(api, plane, schema, count, workers, work, timeout, profile=None):
         stop_watcher(proc, log)
     if schema == "ours":
         status_writes = max(1, int(round(sum(v for k, v in result["new"].items() if k.endswith("postgresqls/status")) / count)))
-        result["bound"], result["bound_writes"], result["bound_cpu"], result["bound_server_cpu"] = write_bound(plane, api, namespace, names, statuses, workers, status_writes)
+        bound = write_bound(plane, api, namespace, names, statuses, workers, status_writes)
+        result["bound"], result["bound_writes"], result["bound_cpu"], result["bound_server_cpu"] = bound
     return result
 
 

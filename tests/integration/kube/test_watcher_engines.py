@@ -476,7 +476,7 @@ def test_native_new_clusters_cost_no_read_per_object(api_client, namespace, star
         create_cluster(api_client, manifest(namespace, name))
     for name in names:
         wait(lambda n=name: converged(api_client, namespace, n), "%s to converge" % name, TIMEOUT["native"], proc=proc)
-    used = wait(lambda: proc.metrics(), "the watcher's metrics", TIMEOUT["native"], proc=proc)
+    used = wait(proc.metrics, "the watcher's metrics", TIMEOUT["native"], proc=proc)
     requests = _requests(used)
     assert requests["write"] >= 3 * 10, requests        # StatefulSet, Services, Secrets, PDBs, Events, status, per cluster
     assert requests["read"] <= 2 * len(names) + 2, requests

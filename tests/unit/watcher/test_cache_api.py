@@ -186,5 +186,6 @@ def test_a_trimming_informer_stores_objects_without_managed_fields():
     inf.upsert(written)
     assert "managedFields" not in inf.get("ns/s")["metadata"]
     assert written["metadata"]["managedFields"]  # the caller's object is left as it was
-    inf._handle_line(json.dumps({"type": "MODIFIED", "object": dict(written, metadata=dict(written["metadata"], resourceVersion="2"))}))  # pylint: disable=protected-access
+    newer = dict(written, metadata=dict(written["metadata"], resourceVersion="2"))
+    inf._handle_line(json.dumps({"type": "MODIFIED", "object": newer}))  # pylint: disable=protected-access
     assert "managedFields" not in inf.get("ns/s")["metadata"] and inf.get("ns/s")["metadata"]["resourceVersion"] == "2"
