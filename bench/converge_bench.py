@@ -36,7 +36,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import urllib.error
@@ -49,9 +48,8 @@ sys.path.insert(0, os.path.join(ROOT, "watcher"))
 from pgkube_watcher.bootstrap import ensure_collection  # noqa: E402  pylint: disable=wrong-import-position
 ensure_collection()
 from ansible_collections.pgkube.operator.plugins.module_utils.kube.client import kubernetes_api_from_params  # noqa: E402  pylint: disable=wrong-import-position,wrong-import-order
-import controlplane as cp  # noqa: E402  pylint: disable=wrong-import-position
 import watcher_bench  # noqa: E402  pylint: disable=wrong-import-position
-from watcher_bench import Api, free_port, install_crds, manifest, peak_rss_mib, wait_idle  # noqa: E402  pylint: disable=wrong-import-position
+from watcher_bench import free_port, manifest, peak_rss_mib, private_plane, wait_idle  # noqa: E402  pylint: disable=wrong-import-position
 
 # the CRD too: the reconcile reads it for its status schema
 watcher_bench.RESOURCES = watcher_bench.RESOURCES + ("customresourcedefinitions",)
@@ -404,20 +402,10 @@ def main():
     parser.add_argument("--timeout", type=float, default=600.0)
     parser.add_argument("--profile", help="write py-spy collapsed stacks of the converge to PROFILE.<schema> (slows the run)")
     args = parser.parse_args()
-    signal.signal(signal.SIGTERM, lambda _sig, _frame: sys.exit(143))
-    work = tempfile.mkdtemp(prefix="pgkube-converge-bench-")
-    plane = cp.ControlPlane(os.path.join(work, "controlplane"))
-    plane.up(controller_manager=False)
-    try:
-        api = Api(plane)
-        install_crds(api)
+    with private_plane("pgkube-converge-bench-") as (plane, api, work):
         for schema in args.schemas.split(","):
             result = run_schema(api, plane, schema, args.clusters, args.workers, work, args.timeout, args.profile)
             report(result, args.clusters, args.workers)
-        use_status_schema(api, "ours")
-    finally:
-        plane.down(quiet=True)
-        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

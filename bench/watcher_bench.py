@@ -13,6 +13,7 @@ Run: .venv/bin/python bench/watcher_bench.py [--clusters 100] [--ansible-cluster
 """
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -247,18 +248,25 @@ def main():
     parser.add_argument("--converge-timeout", type=float, default=1200.0,
                         help="seconds before a run that has not converged stops with a report of what is stuck")
     args = parser.parse_args()
-    # SIGTERM (a timeout, a kill) unwinds like Ctrl-C: the watcher and the control plane are stopped
+    with private_plane("pgkube-watcher-bench-") as (plane, api, work):
+        for engine in args.engines.split(","):
+            count = args.clusters if engine == "native" else args.ansible_clusters
+            bench_engine(api, plane, engine, count, args.latency_samples if engine == "native" else min(3, args.latency_samples),
+                         args.workers, work, args.converge_timeout)
+
+
+@contextlib.contextmanager
+def private_plane(prefix):
+    """``(plane, api, work dir)`` of a private control plane (etcd and kube-apiserver only) with our
+    CRDs; stopped and removed at the end. SIGTERM (a timeout, a kill) unwinds like Ctrl-C."""
     signal.signal(signal.SIGTERM, lambda _sig, _frame: sys.exit(143))
-    work = tempfile.mkdtemp(prefix="pgkube-watcher-bench-")
+    work = tempfile.mkdtemp(prefix=prefix)
     plane = cp.ControlPlane(os.path.join(work, "controlplane"))
     plane.up(controller_manager=False)
     try:
         api = Api(plane)
         install_crds(api)
-        for engine in args.engines.split(","):
-            count = args.clusters if engine == "native" else args.ansible_clusters
-            bench_engine(api, plane, engine, count, args.latency_samples if engine == "native" else min(3, args.latency_samples),
-                         args.workers, work, args.converge_timeout)
+        yield plane, api, work
     finally:
         plane.down(quiet=True)
         shutil.rmtree(work, ignore_errors=True)
