@@ -3,8 +3,8 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Read the current roles, memberships, role settings, databases, schemas and extensions.
 
-Roles, memberships and cluster-wide role settings come from ONE catalog query; databases from a
-second; each existing prepared database from one more (schemas + extensions together).
+Roles, memberships, cluster-wide role settings and databases come from ONE catalog query; each
+existing prepared database from one more (schemas + extensions together).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -16,20 +16,21 @@ FLAG_COLUMNS = (
     ("LOGIN", "rolcanlogin"), ("REPLICATION", "rolreplication"), ("BYPASSRLS", "rolbypassrls"),
 )
 
-ROLES_QUERY = """
-SELECT a.rolname, a.rolsuper, a.rolinherit, a.rolcreaterole, a.rolcreatedb, a.rolcanlogin, a.rolreplication,
-       a.rolbypassrls, a.rolpassword,
-       ARRAY(SELECT g.rolname FROM pg_catalog.pg_auth_members m JOIN pg_catalog.pg_authid g ON g.oid = m.roleid
+# One round trip: a row per role (kind 'role'), then a row per database (kind 'database'), the
+# columns a kind does not have left NULL.
+CATALOG_QUERY = """
+SELECT 'role' AS kind, a.rolname::text, a.rolsuper, a.rolinherit, a.rolcreaterole, a.rolcreatedb, a.rolcanlogin,
+       a.rolreplication, a.rolbypassrls, a.rolpassword,
+       ARRAY(SELECT g.rolname::text FROM pg_catalog.pg_auth_members m JOIN pg_catalog.pg_authid g ON g.oid = m.roleid
              WHERE m.member = a.oid) AS member_of,
-       ARRAY(SELECT u.rolname FROM pg_catalog.pg_auth_members m JOIN pg_catalog.pg_authid u ON u.oid = m.member
+       ARRAY(SELECT u.rolname::text FROM pg_catalog.pg_auth_members m JOIN pg_catalog.pg_authid u ON u.oid = m.member
              WHERE m.roleid = a.oid AND m.admin_option) AS admins,
-       s.setconfig, pg_catalog.shobj_description(a.oid, 'pg_authid') AS comment
+       s.setconfig, pg_catalog.shobj_description(a.oid, 'pg_authid') AS comment, NULL::text AS owner
 FROM pg_catalog.pg_authid a
 LEFT JOIN pg_catalog.pg_db_role_setting s ON s.setrole = a.oid AND s.setdatabase = 0
-"""
-
-DATABASES_QUERY = """
-SELECT d.datname, pg_catalog.pg_get_userbyid(d.datdba), pg_catalog.shobj_description(d.oid, 'pg_database')
+UNION ALL
+SELECT 'database', d.datname::text, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+       pg_catalog.shobj_description(d.oid, 'pg_database'), pg_catalog.pg_get_userbyid(d.datdba)::text
 FROM pg_catalog.pg_database d WHERE d.datallowconn OR NOT d.datistemplate
 """
 
@@ -91,19 +92,10 @@ def parse_setconfig(setconfig):
     return result
 
 
-def observe_roles(cursor):
-    cursor.execute(ROLES_QUERY)
-    roles = {}
-    for row in cursor.fetchall():
-        name = row[0]
-        flags = [flag for index, (flag, _column) in enumerate(FLAG_COLUMNS) if row[1 + index]]
-        roles[name] = ObservedRole(name, flags, row[9], row[10], parse_setconfig(row[11]), row[8], row[12])
-    return roles
-
-
-def observe_databases(cursor):
-    cursor.execute(DATABASES_QUERY)
-    return dict((name, ObservedDatabase(name, owner, comment)) for name, owner, comment in cursor.fetchall())
+def _role(row):
+    name = row[1]
+    flags = [flag for index, (flag, _column) in enumerate(FLAG_COLUMNS) if row[2 + index]]
+    return ObservedRole(name, flags, row[10], row[11], parse_setconfig(row[12]), row[9], row[13])
 
 
 def observe_database_objects(cursor, database):
@@ -118,6 +110,14 @@ def observe_database_objects(cursor, database):
 
 
 def observe(cursor):
-    observed = Observed(observe_roles(cursor), observe_databases(cursor))
-    observed.queries = 2
+    """Roles and databases, from one catalog query."""
+    cursor.execute(CATALOG_QUERY)
+    roles, databases = {}, {}
+    for row in cursor.fetchall():
+        if row[0] == "role":
+            roles[row[1]] = _role(row)
+        else:
+            databases[row[1]] = ObservedDatabase(row[1], row[14], row[13])
+    observed = Observed(roles, databases)
+    observed.queries = 1
     return observed

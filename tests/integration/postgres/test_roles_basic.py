@@ -3,6 +3,8 @@
 import psycopg2
 import pytest
 
+from ansible_collections.pgkube.operator.plugins.module_utils.roles.observe import observe
+
 MANIFEST = {
     "apiVersion": "acid.zalan.do/v1",
     "kind": "postgresql",
@@ -119,3 +121,25 @@ def test_system_users_passwords_are_never_changed(pg, run_module):
     assert stored("postgres") == superuser and stored("standby") == standby
     pg.connect(user="standby", password="standby-1", tcp=True).close()
     assert "postgres" not in first["roles_altered"] + second["roles_altered"]
+
+
+def test_roles_and_databases_are_read_in_one_catalog_query(pg):
+    pg.query("CREATE ROLE observed_member LOGIN CREATEDB PASSWORD 'x'")
+    pg.query("CREATE ROLE observed_group")
+    pg.query("GRANT observed_group TO observed_member WITH ADMIN OPTION")
+    pg.query("ALTER ROLE observed_member SET work_mem TO '8MB'")
+    pg.query("CREATE DATABASE observed_db OWNER observed_member")
+    conn = pg.connect()
+    try:
+        with conn.cursor() as cursor:
+            observed = observe(cursor)
+    finally:
+        conn.close()
+    assert observed.queries == 1
+    member = observed.roles["observed_member"]
+    assert {"LOGIN", "CREATEDB", "INHERIT"} <= member.flags and "SUPERUSER" not in member.flags
+    assert member.member_of == {"observed_group"} and member.settings == {"work_mem": "8MB"}
+    assert member.password.startswith("SCRAM-SHA-256$")
+    assert observed.roles["observed_group"].admins == {"observed_member"}
+    assert observed.databases["observed_db"].owner == "observed_member"
+    assert "template0" not in observed.databases and "postgres" in observed.databases
