@@ -114,7 +114,7 @@ def main():
     except client.exceptions.ApiException as exc:
         if exc.status != 409:
             raise
-    clusters = [Cluster(api, args.namespace, "bench-roll-%d" % size, int(size)) for size in args.sizes.split(",")]
+    clusters = [Cluster(api, args.namespace, "bench-roll-%d" % int(size), int(size)) for size in args.sizes.split(",")]
     try:
         for cluster in clusters:
             custom.create_namespaced_custom_object("acid.zalan.do", "v1", args.namespace, "postgresqls",
