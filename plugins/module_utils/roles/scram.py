@@ -22,7 +22,7 @@ import stringprep
 import unicodedata
 
 SCRAM_ITERATIONS = 4096
-PARALLEL_FROM = 16  # SCRAM checks per thread below which threads are not worth starting
+PARALLEL_FROM = 16  # password checks per thread below which threads are not worth starting
 SCRAM_SALT_BYTES = 16
 _SCRAM_RE = re.compile(r"^SCRAM-SHA-256\$(\d+):([A-Za-z0-9+/=]+)\$([A-Za-z0-9+/=]+):([A-Za-z0-9+/=]+)$")
 _MD5_RE = re.compile(r"^md5[0-9a-f]{32}$")
@@ -136,16 +136,11 @@ def passwords_match(checks, encryption="scram-sha-256"):
     hashlib runs it without the interpreter lock, so a thousand roles are checked on every core at
     once instead of one after the other."""
     checks = list(checks)
-    slow = [i for i, (stored, password, _user) in enumerate(checks)
-            if encryption != "md5" and stored is not None and password is not None and not is_hashed(password)
-            and is_scram_verifier(stored)]
-    results = [None] * len(checks)
-    threads = min(len(slow) // PARALLEL_FROM, os.cpu_count() or 1, 8)
-    if threads > 1:
-        with concurrent.futures.ThreadPoolExecutor(max_workers=threads) as pool:
-            for index, verdict in zip(slow, pool.map(lambda i: verify_scram(checks[i][0], checks[i][1]), slow)):
-                results[index] = verdict
-    for index, (stored, password, username) in enumerate(checks):
-        if results[index] is None:
-            results[index] = password_matches(stored, password, username, encryption)
-    return results
+
+    def matches(check):
+        return password_matches(check[0], check[1], check[2], encryption)
+    threads = min(len(checks) // PARALLEL_FROM, os.cpu_count() or 1, 8)
+    if threads <= 1:
+        return [matches(check) for check in checks]
+    with concurrent.futures.ThreadPoolExecutor(max_workers=threads) as pool:
+        return list(pool.map(matches, checks))
